@@ -1,0 +1,53 @@
+// The front door for one file: text -> FileAst plus syntax diagnostics.
+// Never throws, whatever the text holds.
+
+import type { IToken } from "chevrotain";
+import { parseText, type SyntaxError } from "../grammar/parse.ts";
+import type * as A from "./ast.ts";
+import { AstBuilder } from "./build-ast.ts";
+import { diagnostic, type Diagnostic } from "./diagnostics.ts";
+
+export interface ParsedFile {
+  readonly ast: A.FileAst;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Significant tokens, for editor features that work on tokens. */
+  readonly tokens: readonly IToken[];
+  readonly comments: readonly IToken[];
+}
+
+export function parseFile(path: string, text: string): ParsedFile {
+  const cst = parseText(text);
+  const builder = new AstBuilder(path, text, cst.comments);
+  const imports: A.ImportDecl[] = [];
+  const declarations: A.Declaration[] = [];
+  for (const node of cst.declarations) {
+    const d = builder.declaration(node);
+    if (d === undefined) continue;
+    if (d.kind === "Import") imports.push(d);
+    else declarations.push(d);
+  }
+  const comments: A.Comment[] = cst.comments.map((c) => ({
+    kind: c.tokenType.name === "DocComment" ? "doc" : c.tokenType.name === "BlockComment" ? "block" : "line",
+    text: c.image,
+    span: { file: path, start: c.startOffset, end: c.startOffset + c.image.length },
+  }));
+  const diagnostics = [...cst.errors.map((e) => syntaxDiagnostic(path, e)), ...builder.diagnostics];
+  return {
+    ast: { path, imports, declarations, comments, span: { file: path, start: 0, end: text.length } },
+    diagnostics,
+    tokens: cst.tokens,
+    comments: cst.comments,
+  };
+}
+
+function syntaxDiagnostic(file: string, e: SyntaxError): Diagnostic {
+  const span = { file, start: e.start, end: e.end };
+  switch (e.kind) {
+    case "character":
+      return diagnostic("AIW0001", { message: e.message, span, label: e.label, help: "comments start with '//'; strings are written in double quotes" });
+    case "unterminated-string":
+      return diagnostic("AIW0002", { message: e.message, span, label: e.label, help: "close the string with '\"'; write '\\n' for a line break inside it" });
+    case "syntax":
+      return diagnostic("AIW0003", { message: e.message, span, label: e.label });
+  }
+}

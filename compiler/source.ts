@@ -1,0 +1,73 @@
+// Source files and spans: byte-free offsets into a file's text, turned into
+// 1-based line and column numbers only when something is shown to a person.
+
+export interface Span {
+  /** Path of the file as the user named it (relative or absolute). */
+  readonly file: string;
+  /** Offset of the first character (UTF-16 code units, as JavaScript strings count). */
+  readonly start: number;
+  /** Offset just past the last character; end >= start. */
+  readonly end: number;
+}
+
+export interface Position {
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column in UTF-16 code units. */
+  readonly column: number;
+}
+
+export interface SourceFile {
+  readonly path: string;
+  readonly text: string;
+  /** Offsets at which each line starts (line 1 starts at 0). */
+  readonly lineStarts: readonly number[];
+}
+
+export function sourceFile(path: string, text: string): SourceFile {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) lineStarts.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      lineStarts.push(i + 1);
+    }
+  }
+  return { path, text, lineStarts };
+}
+
+export function positionAt(file: SourceFile, offset: number): Position {
+  const starts = file.lineStarts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - starts[lo]! + 1 };
+}
+
+export function offsetAt(file: SourceFile, pos: Position): number {
+  const start = file.lineStarts[Math.max(0, Math.min(pos.line - 1, file.lineStarts.length - 1))] ?? 0;
+  return Math.min(file.text.length, start + pos.column - 1);
+}
+
+/** The text of one line without its line terminator. */
+export function lineText(file: SourceFile, line: number): string {
+  const start = file.lineStarts[line - 1];
+  if (start === undefined) return "";
+  const next = file.lineStarts[line];
+  let end = next === undefined ? file.text.length : next;
+  while (end > start && (file.text.charCodeAt(end - 1) === 10 || file.text.charCodeAt(end - 1) === 13)) end--;
+  return file.text.slice(start, end);
+}
+
+export function span(file: string, start: number, end: number): Span {
+  return { file, start, end: Math.max(start, end) };
+}
+
+export function joinSpans(a: Span, b: Span): Span {
+  return { file: a.file, start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
+}

@@ -1,0 +1,224 @@
+// Text -> tokens -> one CST per top-level declaration. The token stream is cut
+// at every top-level keyword that starts a declaration, and each piece is
+// parsed on its own, so an error (a missing brace, say) stays inside its
+// declaration and every later declaration is still parsed and checked.
+
+import type { CstNode, ILexingError, IRecognitionException, IToken, TokenType } from "chevrotain";
+import { parser, ruleDescriptions } from "./parser.ts";
+import * as T from "./tokens.ts";
+
+export interface SyntaxError {
+  /** Offsets into the text; `start === end` for a point (e.g. end of file). */
+  readonly start: number;
+  readonly end: number;
+  readonly message: string;
+  /** A short label for the caret, e.g. "expected '}' here". */
+  readonly label: string;
+  readonly kind: "character" | "unterminated-string" | "syntax";
+}
+
+export interface ParsedCst {
+  /** Significant tokens (no comments, no whitespace). */
+  readonly tokens: readonly IToken[];
+  readonly comments: readonly IToken[];
+  readonly declarations: readonly CstNode[];
+  readonly errors: readonly SyntaxError[];
+}
+
+const declarationKeywords = new Set<TokenType>([T.Import, T.Type, T.Model, T.Tool, T.Agent, T.Guardrail, T.Flow]);
+
+function startsDeclaration(tokens: readonly IToken[], i: number): boolean {
+  const t = tokens[i]!;
+  if (!declarationKeywords.has(t.tokenType)) return false;
+  const next = tokens[i + 1];
+  if (next === undefined) return true;
+  if (t.tokenType === T.Import) return next.tokenType === T.StringToken || next.tokenType === T.UnterminatedString || next.tokenType === T.LBrace;
+  return next.tokenType === T.Identifier;
+}
+
+export function lex(text: string): { tokens: IToken[]; comments: IToken[]; errors: SyntaxError[] } {
+  const result = T.aiwLexer.tokenize(text);
+  // The lexer tracks start offsets only (its fastest mode); CST node locations need ends.
+  for (const tok of result.tokens) tok.endOffset = tok.startOffset + tok.image.length - 1;
+  const errors: SyntaxError[] = result.errors.map((e) => lexError(text, e));
+  for (const tok of result.tokens) {
+    if (tok.tokenType === T.UnterminatedString) {
+      errors.push({
+        start: tok.startOffset,
+        end: tok.startOffset + tok.image.length,
+        message: "this string is never closed",
+        label: "the string starts here and runs to the end of the line",
+        kind: "unterminated-string",
+      });
+    }
+  }
+  return { tokens: result.tokens, comments: (result.groups["comments"] as IToken[] | undefined) ?? [], errors };
+}
+
+function lexError(text: string, e: ILexingError): SyntaxError {
+  const ch = text.codePointAt(e.offset) ?? 0;
+  const shown = ch < 0x20 || ch === 0x7f ? `U+${ch.toString(16).toUpperCase().padStart(4, "0")}` : `'${String.fromCodePoint(ch)}'`;
+  return {
+    start: e.offset,
+    end: e.offset + e.length,
+    message: `unexpected character ${shown}`,
+    label: e.length > 1 ? "these characters are not part of the language" : "this character is not part of the language",
+    kind: "character",
+  };
+}
+
+/** Parses a whole file. Never throws on any input. */
+export function parseText(text: string): ParsedCst {
+  const { tokens, comments, errors } = lex(text);
+  const declarations: CstNode[] = [];
+  let i = 0;
+  while (i < tokens.length) {
+    if (!startsDeclaration(tokens, i)) {
+      // Stray tokens before the next declaration: one error, then skip them.
+      const first = tokens[i]!;
+      let j = i + 1;
+      while (j < tokens.length && !startsDeclaration(tokens, j)) j++;
+      errors.push({
+        start: first.startOffset,
+        end: endOf(first),
+        message: `expected a declaration (import, type, model, tool, agent, guardrail or flow), found ${describeToken(first)}`,
+        label: "a declaration was expected here",
+        kind: "syntax",
+      });
+      i = j;
+      continue;
+    }
+    let j = i + 1;
+    while (j < tokens.length && !startsDeclaration(tokens, j)) j++;
+    const chunk = tokens.slice(i, j);
+    const tooDeep = deepestNesting(chunk);
+    if (tooDeep !== undefined) {
+      errors.push({
+        start: tooDeep.startOffset,
+        end: endOf(tooDeep),
+        message: `this declaration nests brackets or operators more than ${MAX_NESTING} levels deep`,
+        label: "nested too deeply here",
+        kind: "syntax",
+      });
+      i = j;
+      continue;
+    }
+    parser.input = chunk;
+    let cst: CstNode | undefined;
+    try {
+      cst = parser.declaration();
+    } catch (err) {
+      // A backstop: the nesting limit above keeps the recursive parser well
+      // inside the stack, but no input may crash the compiler.
+      if (!(err instanceof RangeError)) throw err;
+      errors.push({ start: chunk[0]!.startOffset, end: endOf(chunk[0]!), message: "this declaration is too deeply nested to parse", label: "here", kind: "syntax" });
+      i = j;
+      continue;
+    }
+    for (const e of parser.errors) errors.push(syntaxError(text, e, chunk));
+    if (cst !== undefined) declarations.push(cst);
+    i = j;
+  }
+  return { tokens, comments, declarations, errors };
+}
+
+/** Deeper nesting than this is refused before parsing (the parser is recursive). */
+export const MAX_NESTING = 64;
+
+/** The token at which nesting first exceeds MAX_NESTING, if it does. */
+function deepestNesting(tokens: readonly IToken[]): IToken | undefined {
+  let depth = 0;
+  let prefix = 0;
+  for (const t of tokens) {
+    const tt = t.tokenType;
+    if (tt === T.LParen || tt === T.LBracket || tt === T.LBrace) depth++;
+    else if (tt === T.RParen || tt === T.RBracket || tt === T.RBrace) depth = Math.max(0, depth - 1);
+    // Runs of prefix operators recurse too: `not not not x`, `- - - x`.
+    if (tt === T.Not || tt === T.Minus) prefix++;
+    else prefix = 0;
+    if (depth + prefix > MAX_NESTING) return t;
+  }
+  return undefined;
+}
+
+/** Parses a stand-alone expression (an interpolation inside a string). */
+export function parseExpressionTokens(tokens: IToken[]): { cst: CstNode | undefined; errors: IRecognitionException[]; rest: number } {
+  if (deepestNesting(tokens) !== undefined) return { cst: undefined, errors: [], rest: tokens.length };
+  parser.input = tokens;
+  let cst: CstNode | undefined;
+  try {
+    cst = parser.expression();
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    return { cst: undefined, errors: [], rest: tokens.length };
+  }
+  const errors = [...parser.errors];
+  // Anything the expression rule did not consume is reported by the caller.
+  const consumed = (parser as unknown as { currIdx: number }).currIdx + 1;
+  return { cst, errors, rest: Math.max(0, tokens.length - consumed) };
+}
+
+export function endOf(tok: IToken): number {
+  return tok.startOffset + tok.image.length;
+}
+
+export function describeToken(tok: IToken): string {
+  if (tok.tokenType === T.StringToken || tok.tokenType === T.UnterminatedString) return "a string";
+  if (tok.tokenType.name === "EOF") return "the end of the file";
+  if (tok.tokenType === T.Identifier) return `the name '${tok.image}'`;
+  if (tok.tokenType === T.NumberToken) return `the number ${tok.image}`;
+  if (tok.tokenType === T.Duration) return `the duration ${tok.image}`;
+  if (T.keywordTokens.includes(tok.tokenType)) return `the keyword '${tok.image}'`;
+  return `'${tok.image}'`;
+}
+
+function isRealToken(tok: IToken | undefined): tok is IToken {
+  return tok !== undefined && tok.tokenType.name !== "EOF" && Number.isFinite(tok.startOffset) && !tok.isInsertedInRecovery;
+}
+
+function syntaxError(text: string, e: IRecognitionException, chunk: readonly IToken[]): SyntaxError {
+  const stack = e.context?.ruleStack ?? [];
+  let what = "";
+  for (let k = stack.length - 1; k >= 0; k--) {
+    const d = ruleDescriptions[stack[k]!];
+    if (d !== undefined && stack[k] !== "declaration") {
+      what = d;
+      break;
+    }
+  }
+  const expected = e.message;
+  const tok = e.token;
+  const previous = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
+  const found = isRealToken(tok) ? describeToken(tok) : "the end of the declaration";
+  const message = `expected ${expected}${what ? ` in ${what}` : ""}, found ${found}`;
+  // Point at the token found, unless it is on a later line than the last good
+  // token (a missing '}' at a line end): then point just after that token.
+  const last = isRealToken(previous) ? previous : lastRealBefore(chunk, tok);
+  if (isRealToken(tok)) {
+    if (last !== undefined && e.name === "MismatchedTokenException" && hasLineBreak(text, endOf(last), tok.startOffset)) {
+      const at = endOf(last);
+      return { start: at, end: at, message, label: `expected ${expected} here`, kind: "syntax" };
+    }
+    return { start: tok.startOffset, end: endOf(tok), message, label: `expected ${expected}`, kind: "syntax" };
+  }
+  const at = last !== undefined ? endOf(last) : text.length;
+  return { start: at, end: at, message, label: `expected ${expected} here`, kind: "syntax" };
+}
+
+function lastRealBefore(chunk: readonly IToken[], tok: IToken): IToken | undefined {
+  if (isRealToken(tok)) {
+    let idx = chunk.indexOf(tok);
+    while (--idx >= 0) if (isRealToken(chunk[idx])) return chunk[idx];
+    return undefined;
+  }
+  for (let k = chunk.length - 1; k >= 0; k--) if (isRealToken(chunk[k])) return chunk[k];
+  return undefined;
+}
+
+function hasLineBreak(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return true;
+  }
+  return false;
+}
