@@ -112,11 +112,13 @@ export interface Param {
   readonly span: Span;
 }
 
-/** `key: value` or `key: value else message` (guards). */
+/** `key: value`, `key: value else message` (guards) or `output: Type`. */
 export interface Property {
   readonly key: Identifier;
   readonly value?: Expr;
   readonly message?: Expr;
+  /** Set for `output: Type` only. */
+  readonly typeValue?: TypeExpr;
   readonly span: Span;
 }
 

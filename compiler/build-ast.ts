@@ -203,7 +203,18 @@ export class AstBuilder {
   }
 
   private body(node: CstNode): A.Property[] {
-    return subs(node.children as Children, "property").map((p) => this.property(p));
+    const c = node.children as Children;
+    const props = subs(c, "property").map((p) => this.property(p));
+    const typed = subs(c, "outputProperty").map((p) => this.outputProperty(p));
+    if (typed.length === 0) return props;
+    return [...props, ...typed].sort((a, b) => a.span.start - b.span.start);
+  }
+
+  private outputProperty(node: CstNode): A.Property {
+    const c = node.children as Children;
+    const span = this.nodeSpan(node);
+    const te = sub(c, "typeExpr");
+    return { key: this.ident(tok(c, "key"), span), ...(te ? { typeValue: this.typeExpr(te) } : {}), span };
   }
 
   private property(node: CstNode): A.Property {

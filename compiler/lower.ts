@@ -1,6 +1,444 @@
-// Placeholder: replaced by lowering.
+// Lowering: a checked program (without errors) -> the IR. Includes the flows
+// of the root files and every declaration they use, directly or not. Names
+// become explicit references (input, task, var); defaults are filled in; keys
+// are sorted so the same source always gives the same bytes.
+
+import { createHash } from "node:crypto";
+import type * as A from "./ast.ts";
+import { BUILTIN_TOOLS } from "./builtins.ts";
 import type { CheckedProgram } from "./check.ts";
-import { IR_VERSION, type IrProgram } from "./ir.ts";
-export function lowerProgram(_checked: CheckedProgram): IrProgram {
-  return { irVersion: IR_VERSION, sources: [], types: {}, models: {}, tools: {}, agents: {}, guardrails: {}, flows: {} };
+import type { ToolSignature } from "./check-context.ts";
+import { modelInfo } from "./check-decls.ts";
+import { normalizeStartDate, type FlowInfo, type TaskInfo } from "./check-flow.ts";
+import { constantOrUndefined } from "./constant.ts";
+import type * as I from "./ir.ts";
+import { IR_VERSION } from "./ir.ts";
+import type { ProgramFile } from "./program.ts";
+import type { DeclSymbol, FileScope } from "./scope.ts";
+import { positionAt, type Span } from "./source.ts";
+import type { Type } from "./types.ts";
+
+/** Used when a flow gives no `start`: a fixed date keeps generated DAGs stable. */
+export const DEFAULT_START_DATE = "2026-01-01T00:00:00Z";
+export const DEFAULT_BACKOFF: I.IrBackoff = { kind: "fixed", delayMs: 1000 };
+
+class Lowering {
+  readonly types = new Map<string, I.IrType>();
+  readonly models = new Map<string, I.IrModel>();
+  readonly tools = new Map<string, I.IrTool>();
+  readonly agents = new Map<string, I.IrAgent>();
+  readonly guardrails = new Map<string, I.IrGuardrail>();
+  readonly checked: CheckedProgram;
+
+  constructor(checked: CheckedProgram) {
+    this.checked = checked;
+  }
+
+  fileOf(span: Span): ProgramFile {
+    return this.checked.program.byDisplayPath.get(span.file)!;
+  }
+
+  location(span: Span): I.IrLocation {
+    const f = this.fileOf(span);
+    const p = positionAt(f.source, span.start);
+    return { file: f.path, line: p.line, column: p.column };
+  }
+
+  sourceText(span: Span): string {
+    return this.fileOf(span).source.text.slice(span.start, span.end);
+  }
+
+  // ---------------------------------------------------------------- types
+
+  type(t: Type): I.IrType {
+    switch (t.kind) {
+      case "list":
+        return { kind: "list", element: this.type(t.element) };
+      case "optional":
+        return { kind: "optional", inner: this.type(t.inner) };
+      case "record": {
+        const fields = t.fields.map((f) => ({ name: f.name, type: this.type(f.type) }));
+        if (t.name === undefined) return { kind: "record", fields };
+        if (!this.types.has(t.name)) {
+          this.types.set(t.name, { kind: "record", fields: [] }); // placeholder while recursing
+          this.types.set(t.name, { kind: "record", fields: this.recordFieldsWithDefaults(t.name, fields) });
+        }
+        return { kind: "named", name: t.name };
+      }
+      case "error":
+        return { kind: "json" };
+      default:
+        return { kind: t.kind };
+    }
+  }
+
+  /** Field defaults live on the type declaration. */
+  private recordFieldsWithDefaults(name: string, fields: I.IrField[]): I.IrField[] {
+    const decl = [...this.checked.typeCache.keys()].find((d) => d.name.name === name);
+    if (decl === undefined || decl.type.kind !== "RecordType") return fields;
+    const defaults = new Map(decl.type.fields.filter((f) => f.defaultValue !== undefined).map((f) => [f.name.name, constantOrUndefined(f.defaultValue!)]));
+    return fields.map((f) => (defaults.has(f.name) && defaults.get(f.name) !== undefined ? { ...f, default: defaults.get(f.name)! } : f));
+  }
+
+  params(decls: readonly A.Param[], sigs: readonly { name: string; type: Type }[]): I.IrParam[] {
+    return sigs.map((s) => {
+      const d = decls.find((p) => p.name.name === s.name);
+      const def = d?.defaultValue !== undefined ? constantOrUndefined(d.defaultValue) : undefined;
+      return { name: s.name, type: this.type(s.type), ...(def !== undefined ? { default: def } : {}), ...(d?.doc !== undefined ? { doc: d.doc } : {}) };
+    });
+  }
+
+  // ---------------------------------------------------------- declarations
+
+  tool(sig: ToolSignature): string {
+    const name = sig.name;
+    if (this.tools.has(name)) return name;
+    if (sig.builtin !== undefined) {
+      this.tools.set(name, {
+        params: sig.builtin.params.map((p) => ({ name: p.name, type: this.type(p.type), ...(p.default !== undefined ? { default: p.default as I.JsonValue } : {}) })),
+        returns: this.type(sig.returns),
+        binding: { kind: "builtin", name },
+        description: sig.builtin.doc,
+      });
+      return name;
+    }
+    const decl = sig.decl!;
+    const prop = (k: string) => decl.properties.find((p) => p.key.name === k)?.value;
+    const str = (k: string) => {
+      const v = prop(k);
+      const c = v ? constantOrUndefined(v) : undefined;
+      return typeof c === "string" ? c : undefined;
+    };
+    let binding: I.IrToolBinding;
+    const modelRef = prop("model");
+    if (modelRef?.kind === "Name") {
+      const scope = this.checked.scopes.get(sig.symbol!.file.absolutePath)!;
+      const msym = scope.visible.get(modelRef.name)!;
+      this.model(msym);
+      binding = { kind: "model", model: msym.name, input: this.preprocess(prop("pre"), msym, sig), output: { kind: postKind(prop("post")) } };
+    } else {
+      const ts = str("ts");
+      const python = str("python");
+      binding = { kind: "extern", ...(ts !== undefined ? { ts } : {}), ...(python !== undefined ? { python } : {}) };
+    }
+    const description = str("description") ?? decl.doc;
+    this.tools.set(name, {
+      params: this.params(decl.params, sig.params),
+      returns: this.type(sig.returns),
+      binding,
+      ...(description !== undefined ? { description } : {}),
+      location: this.location(decl.name.span),
+    });
+    return name;
+  }
+
+  private preprocess(pre: A.Expr | undefined, msym: DeclSymbol, sig: ToolSignature): I.IrPreprocess {
+    const param = sig.params[0]?.name ?? "input";
+    const kind = pre === undefined ? "numbers" : pre.kind === "Name" ? pre.name : pre.kind === "Call" && pre.callee.kind === "Name" ? pre.callee.name : "numbers";
+    if (kind === "hashed_words") {
+      const dimArg = pre?.kind === "Call" ? pre.args.find((a) => a.name?.name === "dim") : undefined;
+      const given = dimArg ? constantOrUndefined(dimArg.value) : undefined;
+      const port = modelInfo(msym.decl as A.ModelDecl).inputs[0];
+      const last = port?.dims[port.dims.length - 1]?.text;
+      const dim = typeof given === "number" ? given : Number(last);
+      return { kind: "hashed_words", dim, param };
+    }
+    if (kind === "tokenizer") {
+      const arg = pre?.kind === "Call" ? pre.args[0] : undefined;
+      const path = arg ? constantOrUndefined(arg.value) : "";
+      return { kind: "tokenizer", path: typeof path === "string" ? path : "", param };
+    }
+    return { kind: "numbers", param };
+  }
+
+  model(sym: DeclSymbol): void {
+    if (this.models.has(sym.name)) return;
+    const decl = sym.decl as A.ModelDecl;
+    const c = (k: string) => {
+      const v = decl.properties.find((p) => p.key.name === k)?.value;
+      if (v === undefined) return undefined;
+      if (v.kind === "Name") return v.name;
+      return constantOrUndefined(v);
+    };
+    const info = modelInfo(decl);
+    const port = (p: A.PortDecl): I.IrPort => ({ name: p.name.name, dtype: p.dtype.name, shape: p.dims.map((d) => (/^\d+$/.test(d.text) ? Number(d.text) : -1)) });
+    const batch = c("batch");
+    const wait = c("batch_wait");
+    const precision = c("precision");
+    const cacheDir = c("cache");
+    this.models.set(sym.name, {
+      source: String(c("source") ?? ""),
+      device: String(c("device") ?? "CPU"),
+      hint: c("hint") === "throughput" ? "throughput" : "latency",
+      ...(typeof precision === "string" ? { precision } : {}),
+      ...(typeof cacheDir === "string" ? { cacheDir } : {}),
+      ...(info.labels !== undefined ? { labels: info.labels } : {}),
+      ...(typeof batch === "number" ? { batch: { maxSize: batch, maxWaitMs: typeof wait === "number" ? wait : 2 } } : {}),
+      inputs: info.inputs.map(port),
+      outputs: info.outputs.map(port),
+      location: this.location(decl.name.span),
+    });
+  }
+
+  agent(sym: DeclSymbol): string {
+    if (this.agents.has(sym.name)) return sym.name;
+    const decl = sym.decl as A.AgentDecl;
+    const info = this.checked.agents.get(decl)!;
+    const str = (k: string) => {
+      const v = decl.properties.find((p) => p.key.name === k)?.value;
+      const c = v ? constantOrUndefined(v) : undefined;
+      return typeof c === "string" ? c : undefined;
+    };
+    const memory = decl.properties.find((p) => p.key.name === "memory")?.value;
+    let topK = 3;
+    if (memory?.kind === "Call") {
+      const k = memory.args.find((a) => a.name?.name === "top_k");
+      const v = k ? constantOrUndefined(k.value) : undefined;
+      if (typeof v === "number") topK = v;
+    }
+    const scope = this.checked.scopes.get(sym.file.absolutePath)!;
+    for (const t of info.tools) this.tool(this.signatureOf(scope, t));
+    const backstory = str("backstory");
+    this.agents.set(sym.name, {
+      role: str("role") ?? "",
+      goal: str("goal") ?? "",
+      ...(backstory !== undefined ? { backstory } : {}),
+      tools: [...info.tools],
+      memory: info.hasMemory ? { kind: "recall", topK } : null,
+      location: this.location(decl.name.span),
+    });
+    return sym.name;
+  }
+
+  signatureOf(scope: FileScope, name: string): ToolSignature {
+    const sym = scope.visible.get(name);
+    if (sym?.kind === "tool") return this.checked.toolSignatures.get(sym.decl as A.ToolDecl)!;
+    const b = BUILTIN_TOOLS.get(name)!;
+    return { name, params: b.params.map((p) => ({ name: p.name, type: p.type, hasDefault: p.default !== undefined })), returns: b.returns, builtin: b };
+  }
+
+  guardrail(sym: DeclSymbol): string {
+    if (this.guardrails.has(sym.name)) return sym.name;
+    const decl = sym.decl as A.GuardrailDecl;
+    const names = new Set(decl.params.map((p) => p.name.name));
+    const scope: NameScope = { inputs: new Set(), tasks: new Set(), vars: names };
+    const sigs = decl.params.map((p) => ({ name: p.name.name, type: p.type ? typeOfParam(this.checked, sym, p) : ({ kind: "json" } as Type) }));
+    this.guardrails.set(sym.name, {
+      params: this.params(decl.params, sigs),
+      condition: this.expr(decl.condition!, scope),
+      message: this.expr(decl.message!, scope),
+      location: this.location(decl.name.span),
+    });
+    return sym.name;
+  }
+
+  // ---------------------------------------------------------------- flows
+
+  flow(info: FlowInfo): I.IrFlow {
+    const decl = info.decl;
+    const prop = (k: string) => decl.properties.find((p) => p.key.name === k)?.value;
+    const c = (k: string) => {
+      const v = prop(k);
+      return v ? constantOrUndefined(v) : undefined;
+    };
+    const taskNames = new Set([...info.tasks.values()].filter((t) => !t.isTemplate).map((t) => t.name));
+    const inputs = new Set(info.inputs.map((p) => p.name));
+    const flowScope: NameScope = { inputs, tasks: taskNames, vars: new Set() };
+    const description = c("description") ?? decl.doc;
+    const schedule = c("schedule");
+    const start = c("start");
+    const tags = c("tags");
+    const owner = c("owner");
+    const templates = [...info.tasks.values()].filter((t) => t.isTemplate).sort((a, b) => a.index - b.index);
+    return {
+      ...(typeof description === "string" ? { description } : {}),
+      inputs: this.params(decl.params, info.inputs),
+      ...(decl.returnValue !== undefined && info.returnType !== undefined ? { output: { type: this.type(info.returnType), value: this.expr(decl.returnValue, flowScope) } } : {}),
+      schedule: typeof schedule === "string" ? schedule : null,
+      startDate: typeof start === "string" ? (normalizeStartDate(start) ?? DEFAULT_START_DATE) : DEFAULT_START_DATE,
+      tags: Array.isArray(tags) ? tags.filter((x): x is string => typeof x === "string") : [],
+      ...(typeof owner === "string" ? { owner } : {}),
+      tasks: info.order.map((n) => this.task(info, info.tasks.get(n)!, flowScope)),
+      templates: templates.map((t) => this.task(info, t, flowScope)),
+      location: this.location(decl.name.span),
+    };
+  }
+
+  task(flow: FlowInfo, t: TaskInfo, flowScope: NameScope): I.IrTask {
+    const decl = t.decl;
+    const prop = (k: string) => decl.properties.find((p) => p.key.name === k);
+    const loopVar = decl.forEach?.variable.name;
+    const inner: NameScope = loopVar !== undefined ? { ...flowScope, vars: new Set([loopVar]) } : flowScope;
+    const run = prop("run")!.value!;
+    let irRun: I.IrRun;
+    if (t.tool !== undefined && run.kind === "Call") {
+      const toolName = this.tool(t.tool);
+      const args: Record<string, I.IrExpr> = {};
+      let seenNamed = false;
+      run.args.forEach((a, i) => {
+        seenNamed ||= a.name !== undefined;
+        const pname = a.name?.name ?? t.tool!.params[i]!.name;
+        defineKey(args, pname, this.expr(a.value, inner));
+      });
+      const irTool = this.tools.get(toolName)!;
+      for (const p of irTool.params) if (!Object.hasOwn(args, p.name) && p.default !== undefined) defineKey(args, p.name, { op: "lit", value: p.default });
+      irRun = { kind: "tool", tool: toolName, args: sortedRecord(args) };
+    } else {
+      irRun = { kind: "expr", expr: this.expr(run, inner) };
+    }
+    const guards: I.IrGuard[] = [];
+    for (const g of decl.properties.filter((p) => p.key.name === "guard")) {
+      const v = g.value!;
+      const gname = v.kind === "Name" ? v.name : v.kind === "Call" && v.callee.kind === "Name" ? v.callee.name : undefined;
+      const gsym = gname !== undefined && !inner.vars.has(gname) && !inner.inputs.has(gname) && !inner.tasks.has(gname) ? flow.scope.visible.get(gname) : undefined;
+      if (gsym?.kind === "guardrail") {
+        const name = this.guardrail(gsym);
+        const args = v.kind === "Call" ? v.args.map((a) => this.expr(a.value, inner)) : [{ op: "task", name: t.name } as I.IrExpr];
+        guards.push({ kind: "guardrail", guardrail: name, args });
+      } else {
+        const message: I.IrExpr = g.message ? this.expr(g.message, inner) : { op: "lit", value: `guard failed: ${this.sourceText(v.span)}` };
+        guards.push({ kind: "check", condition: this.expr(v, inner), message });
+      }
+    }
+    const num = (k: string) => {
+      const v = prop(k)?.value;
+      const c = v ? constantOrUndefined(v) : undefined;
+      return typeof c === "number" ? c : undefined;
+    };
+    const description = prop("description")?.value;
+    const inject = prop("inject")?.value;
+    const agentName = t.agent !== undefined ? this.agent(t.agent) : undefined;
+    const timeout = num("timeout");
+    const cache = num("cache");
+    const deps = [...t.deps.keys()].filter((d) => !flow.tasks.get(d)?.isTemplate).sort();
+    return {
+      id: t.name,
+      kind: t.isTemplate ? "template" : "task",
+      ...(agentName !== undefined ? { agent: agentName } : {}),
+      ...(description !== undefined ? { description: this.expr(description, inner) } : {}),
+      run: irRun,
+      dependsOn: deps,
+      ...(decl.when !== undefined ? { when: this.expr(decl.when, flowScope) } : {}),
+      ...(decl.forEach?.iterable !== undefined ? { forEach: { variable: decl.forEach.variable.name, items: this.expr(decl.forEach.iterable, flowScope) } } : {}),
+      guards,
+      retries: num("retries") ?? 0,
+      backoff: backoffOf(prop("backoff")?.value),
+      ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
+      output: this.type(t.itemType),
+      ...(inject !== undefined ? { inject: { choose: this.expr(inject, inner), templates: [...t.injects] } } : {}),
+      ...(cache !== undefined ? { cacheTtlMs: cache } : {}),
+      location: this.location(decl.name.span),
+    };
+  }
+
+  // ----------------------------------------------------------- expressions
+
+  expr(e: A.Expr, scope: NameScope): I.IrExpr {
+    switch (e.kind) {
+      case "Number":
+        return { op: "lit", value: e.value };
+      case "Duration":
+        return { op: "lit", value: e.ms };
+      case "Boolean":
+        return { op: "lit", value: e.value };
+      case "Null":
+        return { op: "lit", value: null };
+      case "String": {
+        if (e.parts.every((p) => typeof p === "string")) return { op: "lit", value: (e.parts as string[]).join("") };
+        return { op: "concat", parts: e.parts.map((p) => (typeof p === "string" ? { op: "lit", value: p } : this.expr(p, scope))) };
+      }
+      case "Paren":
+        return this.expr(e.inner, scope);
+      case "Name":
+        if (scope.vars.has(e.name)) return { op: "var", name: e.name };
+        if (scope.tasks.has(e.name)) return { op: "task", name: e.name };
+        return { op: "input", name: e.name };
+      case "Field":
+        return { op: "get", object: this.expr(e.object, scope), field: e.field.name };
+      case "Index":
+        return { op: "index", object: this.expr(e.object, scope), index: this.expr(e.index, scope) };
+      case "Call":
+        return { op: "call", fn: (e.callee as A.NameExpr).name, args: e.args.map((a) => this.expr(a.value, scope)) };
+      case "Unary":
+        return e.operator === "not" ? { op: "not", operand: this.expr(e.operand, scope) } : { op: "neg", operand: this.expr(e.operand, scope) };
+      case "Binary":
+        return { op: "binary", operator: e.operator, left: this.expr(e.left, scope), right: this.expr(e.right, scope) };
+      case "List":
+        return { op: "list", items: e.items.map((i) => this.expr(i, scope)) };
+      case "Record":
+        return { op: "record", fields: e.fields.map((f) => ({ name: f.key.name, value: this.expr(f.value, scope) })) };
+    }
+  }
+}
+
+interface NameScope {
+  readonly inputs: ReadonlySet<string>;
+  readonly tasks: ReadonlySet<string>;
+  /** Loop variables and guardrail parameters. */
+  readonly vars: ReadonlySet<string>;
+}
+
+function typeOfParam(checked: CheckedProgram, sym: DeclSymbol, p: A.Param): Type {
+  // Guardrail parameter types were resolved by the checker; resolve again silently.
+  const te = p.type!;
+  if (te.kind === "NamedType") {
+    const s = checked.scopes.get(sym.file.absolutePath)!.visible.get(te.name.name);
+    if (s?.kind === "type") {
+      const t = checked.typeCache.get(s.decl as A.TypeDecl);
+      if (t !== undefined) return t;
+    }
+    if (["string", "number", "boolean", "json"].includes(te.name.name)) return { kind: te.name.name } as Type;
+  }
+  return { kind: "json" };
+}
+
+function postKind(e: A.Expr | undefined): "argmax" | "scores" | "raw" | "embedding" {
+  const name = e === undefined ? "raw" : e.kind === "Name" ? e.name : e.kind === "Call" && e.callee.kind === "Name" ? e.callee.name : "raw";
+  return name === "argmax" || name === "scores" || name === "embedding" ? name : "raw";
+}
+
+function backoffOf(e: A.Expr | undefined): I.IrBackoff {
+  if (e?.kind !== "Call" || e.callee.kind !== "Name") return DEFAULT_BACKOFF;
+  const delay = e.args[0]?.value;
+  const max = e.args.find((a) => a.name?.name === "max")?.value;
+  const kind = e.callee.name === "exponential" ? "exponential" : "fixed";
+  return {
+    kind,
+    delayMs: delay?.kind === "Duration" ? delay.ms : DEFAULT_BACKOFF.delayMs,
+    ...(max?.kind === "Duration" ? { maxDelayMs: max.ms } : {}),
+  };
+}
+
+function defineKey<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function sortedRecord<T>(m: ReadonlyMap<string, T> | Record<string, T>): Record<string, T> {
+  const entries = m instanceof Map ? [...m.entries()] : Object.entries(m);
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: Record<string, T> = {};
+  for (const [k, v] of entries) defineKey(out, k, v);
+  return out;
+}
+
+export function lowerProgram(checked: CheckedProgram): I.IrProgram {
+  const l = new Lowering(checked);
+  const flows = new Map<string, I.IrFlow>();
+  for (const { symbol, info } of checked.flows) {
+    if (!symbol.file.isRoot) continue;
+    flows.set(symbol.name, l.flow(info));
+  }
+  const sources = [...checked.program.files.values()]
+    .map((f) => ({ path: f.path, sha256: createHash("sha256").update(f.source.text).digest("hex") }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    irVersion: IR_VERSION,
+    sources,
+    types: sortedRecord(l.types),
+    models: sortedRecord(l.models),
+    tools: sortedRecord(l.tools),
+    agents: sortedRecord(l.agents),
+    guardrails: sortedRecord(l.guardrails),
+    flows: sortedRecord(flows),
+  };
 }

@@ -27,6 +27,7 @@ export const ruleDescriptions: Readonly<Record<string, string>> = {
   templateDecl: "a task template",
   returnStmt: "the flow's return",
   property: "a property",
+  outputProperty: "the output type of a task",
   body: "a block",
   expression: "an expression",
   args: "the arguments of a call",
@@ -229,11 +230,25 @@ export class AiwParser extends CstParser {
     });
   });
 
-  /** `{ key: value ... }` for agents, tools and models. */
+  /** `{ key: value ... }` for agents, tools and tasks; `output:` takes a type. */
   body = this.RULE("body", () => {
     this.CONSUME(T.LBrace);
-    this.MANY(() => this.SUBRULE(this.property));
+    this.MANY(() => {
+      this.OR({
+        // `output: T` is also a `name: expression` by shape; the typed form wins.
+        IGNORE_AMBIGUITIES: true,
+        DEF: [{ ALT: () => this.SUBRULE(this.outputProperty) }, { ALT: () => this.SUBRULE(this.property) }],
+      });
+    });
     this.CONSUME(T.RBrace);
+  });
+
+  // output: Invoice
+  outputProperty = this.RULE("outputProperty", () => {
+    this.CONSUME(T.Output, { LABEL: "key" });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeExpr);
+    this.OPTION(() => this.CONSUME(T.Comma));
   });
 
   agentDecl = this.RULE("agentDecl", () => {
@@ -455,6 +470,8 @@ export class AiwParser extends CstParser {
       { ALT: () => this.CONSUME(T.False, { LABEL: "literal" }) },
       { ALT: () => this.CONSUME(T.Null, { LABEL: "literal" }) },
       { ALT: () => this.CONSUME(T.Identifier, { LABEL: "name" }) },
+      // `output` is a keyword only where a type follows; elsewhere it is a name.
+      { ALT: () => this.CONSUME(T.Output, { LABEL: "name" }) },
       {
         ALT: () => {
           this.CONSUME(T.LParen);

@@ -39,11 +39,12 @@ export const Null = keyword("null");
 export const And = keyword("and");
 export const Or = keyword("or");
 export const Not = keyword("not");
+export const Output = keyword("output");
 
 /** Every keyword; a keyword may still be used as a field or property name. */
 export const keywordTokens: readonly TokenType[] = [
   Import, Type, Model, Tool, Agent, Guardrail, Flow, Task, Template, After, When, For, In, Else, From, Return,
-  True, False, Null, And, Or, Not,
+  True, False, Null, And, Or, Not, Output,
 ];
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\uFEFF]+/, group: Lexer.SKIPPED, line_breaks: true });

@@ -1,0 +1,650 @@
+// Checks a flow: its inputs, its tasks and templates (what they run, with
+// which agent, guards, retries, fan-out, injection), its properties and its
+// return value. Records each task's output type and the tasks it reads; the
+// dependency graph itself is analysed in graph.ts.
+
+import type * as A from "./ast.ts";
+import { BUILTIN_FUNCTIONS, BUILTIN_TOOLS } from "./builtins.ts";
+import { builtinSignature, report, useSymbol, type CheckContext, type ParamSignature, type ToolSignature } from "./check-context.ts";
+import { checkAgent, checkParams, toolSignature, type AgentInfo } from "./check-decls.ts";
+import { checkCondition, expectType, inferExpr, type Binding, type ExprEnv } from "./check-expr.ts";
+import { FLOW_PROPERTIES, TASK_PROPERTIES, checkBlock, first } from "./check-properties.ts";
+import { resolveType } from "./check-types.ts";
+import { constantOrUndefined, constantValue } from "./constant.ts";
+import type { DeclSymbol, FileScope } from "./scope.ts";
+import { namesOfKind } from "./scope.ts";
+import type { Span } from "./source.ts";
+import { didYouMean, nearNames } from "./suggest.ts";
+import { ERROR, JSON_TYPE, NUMBER, STRING, isAssignable, list, nonNull, typeToString, type Type } from "./types.ts";
+
+export interface TaskInfo {
+  readonly name: string;
+  readonly decl: A.TaskDecl;
+  readonly isTemplate: boolean;
+  /** The output of one run (of one item, for a fan-out task). */
+  itemType: Type;
+  /** What other tasks read: itemType, or a list of it for a fan-out task. */
+  valueType: Type;
+  /** Tasks this one waits for, each with the places that say so. */
+  readonly deps: Map<string, Span[]>;
+  tool?: ToolSignature;
+  agent?: DeclSymbol;
+  /** Templates it may inject (its `inject:` candidates). */
+  injects: string[];
+  /** `when` is the constant false. */
+  neverRuns: boolean;
+  /** Index in source order, the tie-breaker of the topological order. */
+  readonly index: number;
+}
+
+export interface FlowInfo {
+  readonly decl: A.FlowDecl;
+  readonly scope: FileScope;
+  readonly inputs: readonly ParamSignature[];
+  /** Tasks and templates by name. */
+  readonly tasks: Map<string, TaskInfo>;
+  /** Tasks (not templates) in topological order; filled by graph.ts. */
+  order: string[];
+  returnType?: Type;
+}
+
+const agentInfoCache = new WeakMap<A.AgentDecl, AgentInfo>();
+
+export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope): FlowInfo {
+  const owner = `flow '${decl.name.name}'`;
+  const inputs = checkParams(ctx, scope, decl.params, owner);
+  const inputByName = new Map(inputs.map((p) => [p.name, p]));
+  const flow: FlowInfo = { decl, scope, inputs, tasks: new Map(), order: [] };
+
+  const all = [...decl.tasks, ...decl.templates].sort((a, b) => a.span.start - b.span.start);
+  all.forEach((t, index) => {
+    const name = t.name.name;
+    if (name === "") return;
+    const prev = flow.tasks.get(name);
+    if (prev !== undefined || inputByName.has(name)) {
+      report(ctx, "AIW0102", {
+        message: prev ? `${owner} has two tasks named '${name}'` : `task '${name}' has the name of an input of ${owner}`,
+        span: t.name.span,
+        label: prev ? "second task with this name" : "same name as an input",
+        secondary: [{ span: prev ? prev.decl.name.span : inputByName.get(name)!.span!, message: prev ? "first here" : "the input" }],
+        help: "rename the task",
+      });
+      return;
+    }
+    flow.tasks.set(name, {
+      name,
+      decl: t,
+      isTemplate: t.kind === "TemplateDecl",
+      itemType: ERROR,
+      valueType: ERROR,
+      deps: new Map(),
+      injects: [],
+      neverRuns: false,
+      index,
+    });
+  });
+
+  // Output types first (a task may read any other task, earlier or later).
+  const inProgress = new Set<string>();
+  const typeOf = (name: string): Type => {
+    const t = flow.tasks.get(name)!;
+    if (t.itemType !== ERROR || inProgress.has(name)) return t.valueType;
+    inProgress.add(name);
+    t.itemType = outputType(ctx, flow, t, typeOf);
+    t.valueType = t.decl.forEach ? list(t.itemType) : t.itemType;
+    inProgress.delete(name);
+    return t.valueType;
+  };
+  for (const name of flow.tasks.keys()) typeOf(name);
+
+  const inputsRead = new Set<string>();
+  for (const t of flow.tasks.values()) checkTask(ctx, flow, t, inputsRead);
+
+  checkFlowProperties(ctx, decl, owner);
+  checkReturn(ctx, flow, inputsRead);
+
+  for (const p of inputs) {
+    if (!inputsRead.has(p.name)) {
+      report(ctx, "AIW0501", { message: `input '${p.name}' of ${owner} is never used`, span: p.span!, label: "no task reads it", help: "remove it, or read it in a task" });
+    }
+  }
+  return flow;
+}
+
+/** The environment of expressions inside a task (or at flow level when task is undefined). */
+function envFor(
+  ctx: CheckContext,
+  flow: FlowInfo,
+  task: TaskInfo | undefined,
+  opts: { self: "none" | "item"; loopVariable: boolean; reporting: boolean; inputsRead?: Set<string>; onTaskRead?: (name: string, span: Span) => void },
+): ExprEnv {
+  const loopVar = opts.loopVariable && task?.decl.forEach ? task.decl.forEach : undefined;
+  const iterType = loopVar && task ? loopElementType(ctx, flow, task) : ERROR;
+  const lookup = (name: string): Binding | undefined => {
+    if (loopVar !== undefined && loopVar.variable.name === name) return { kind: "variable", type: iterType, definition: loopVar.variable.span };
+    const t = flow.tasks.get(name);
+    if (t !== undefined) {
+      if (task !== undefined && name === task.name && opts.self === "item") return { kind: "task", type: t.itemType, definition: t.decl.name.span };
+      return { kind: t.isTemplate ? "template" : "task", type: t.valueType, definition: t.decl.name.span };
+    }
+    const input = flow.inputs.find((p) => p.name === name);
+    if (input !== undefined) {
+      opts.inputsRead?.add(name);
+      return { kind: "input", type: input.type, definition: input.span! };
+    }
+    return undefined;
+  };
+  return {
+    ctx,
+    scope: flow.scope,
+    lookup,
+    localNames: () => [...flow.inputs.map((p) => p.name), ...[...flow.tasks.values()].filter((t) => !t.isTemplate).map((t) => t.name), ...(loopVar ? [loopVar.variable.name] : [])],
+    reporting: opts.reporting,
+    ...(opts.onTaskRead ? { onTaskRead: opts.onTaskRead } : {}),
+  };
+}
+
+const loopTypeCache = new WeakMap<TaskInfo, Type>();
+
+function loopElementType(ctx: CheckContext, flow: FlowInfo, task: TaskInfo): Type {
+  const cached = loopTypeCache.get(task);
+  if (cached !== undefined) return cached;
+  const iterable = task.decl.forEach?.iterable;
+  let t: Type = ERROR;
+  if (iterable) {
+    loopTypeCache.set(task, ERROR); // guards against an iterable that reads the task itself
+    const it = nonNull(inferExpr(envFor(ctx, flow, task, { self: "none", loopVariable: false, reporting: false }), iterable));
+    t = it.kind === "list" ? it.element : it.kind === "json" ? JSON_TYPE : ERROR;
+  }
+  loopTypeCache.set(task, t);
+  return t;
+}
+
+function outputType(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, _typeOf: (n: string) => Type): Type {
+  const declared = t.decl.properties.find((p) => p.key.name === "output" && p.typeValue !== undefined);
+  if (declared?.typeValue) return resolveType(ctx, flow.scope, declared.typeValue);
+  const run = t.decl.properties.find((p) => p.key.name === "run")?.value;
+  if (run === undefined) return ERROR;
+  const callee = run.kind === "Call" && run.callee.kind === "Name" ? run.callee.name : undefined;
+  if (callee !== undefined && !BUILTIN_FUNCTIONS.has(callee)) {
+    const sym = flow.scope.visible.get(callee);
+    if (sym?.kind === "tool") return toolSignature(ctx, sym).returns;
+    const b = sym === undefined ? builtinSignature(callee) : undefined;
+    return b ? b.returns : ERROR;
+  }
+  return inferExpr(envFor(ctx, flow, t, { self: "none", loopVariable: true, reporting: false }), run);
+}
+
+function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: Set<string>): void {
+  const decl = t.decl;
+  const owner = `${t.isTemplate ? "template" : "task"} '${t.name}'`;
+  const found = checkBlock(ctx, decl.properties, TASK_PROPERTIES, owner, decl.name.span);
+  const addDep = (name: string, span: Span) => {
+    const spans = t.deps.get(name);
+    if (spans) spans.push(span);
+    else t.deps.set(name, [span]);
+  };
+  const selfRead = (what: string) => (name: string, span: Span) => {
+    if (name === t.name) {
+      report(ctx, "AIW0401", {
+        message: `${owner} reads its own output in ${what}, before it exists`,
+        span,
+        label: "its own output",
+        help: "a task can read its own output only in 'guard' and 'inject'",
+      });
+      return;
+    }
+    addDep(name, span);
+  };
+  const env = (what: string, self: "none" | "item", loopVariable: boolean) =>
+    envFor(ctx, flow, t, { self, loopVariable, reporting: true, inputsRead, onTaskRead: self === "item" ? (n, s) => (n === t.name ? undefined : addDep(n, s)) : selfRead(what) });
+
+  // after a, b
+  for (const a of decl.after) {
+    const target = flow.tasks.get(a.name);
+    if (target === undefined) {
+      const hint = didYouMean(a.name, [...flow.tasks.values()].filter((x) => !x.isTemplate).map((x) => x.name));
+      report(ctx, "AIW0101", { message: `unknown task '${a.name}'`, span: a.span, label: "no task with this name in this flow", ...(hint ? { help: hint } : {}) });
+      continue;
+    }
+    ctx.references.push({ span: a.span, definition: target.decl.name.span, kind: target.isTemplate ? "template" : "task" });
+    if (target.isTemplate) {
+      report(ctx, "AIW0403", { message: `'${a.name}' is a template: nothing can wait for it by name`, span: a.span, label: "a template", help: "wait for the task that injects it: its dependants wait for what it injects" });
+      continue;
+    }
+    if (a.name === t.name) {
+      report(ctx, "AIW0401", { message: `${owner} waits for itself`, span: a.span, label: "itself", help: "remove it from 'after'" });
+      continue;
+    }
+    addDep(a.name, a.span);
+  }
+  if (t.isTemplate && (decl.after.length > 0 || decl.when || decl.forEach)) {
+    report(ctx, "AIW0402", { message: "a template takes no 'after', 'when' or 'for'", span: decl.name.span, label: "template", help: "a template runs after the task that injects it; put conditions in that task's inject expression" });
+  }
+
+  if (decl.when) {
+    checkCondition(env("'when'", "none", false), decl.when, "a 'when' condition");
+    if (constantOrUndefined(decl.when) === false) t.neverRuns = true;
+  }
+  if (decl.forEach?.iterable) {
+    const it = inferExpr(env("'for'", "none", false), decl.forEach.iterable);
+    const base = nonNull(it);
+    if (base.kind !== "list" && base.kind !== "json" && base.kind !== "error") {
+      report(ctx, "AIW0206", { message: `${owner} fans out over ${typeToString(it)}, which is not a list`, span: decl.forEach.iterable.span, label: `${typeToString(it)}, not a list` });
+    }
+  }
+
+  const agentProp = first(found, "agent");
+  let agentInfo: AgentInfo | undefined;
+  if (agentProp?.value) {
+    const a = agentProp.value;
+    if (a.kind !== "Name") {
+      report(ctx, "AIW0302", { message: "'agent' names an agent declaration", span: a.span, label: "expected an agent name" });
+    } else if (a.name !== "") {
+      const sym = flow.scope.visible.get(a.name);
+      if (sym?.kind === "agent") {
+        useSymbol(ctx, sym, a.span);
+        t.agent = sym;
+        agentInfo = agentInfoFor(ctx, sym);
+      } else {
+        const hint = didYouMean(a.name, namesOfKind(flow.scope, ["agent"]));
+        report(ctx, sym ? "AIW0302" : "AIW0101", {
+          message: sym ? `'${a.name}' is a ${sym.kind}, not an agent` : `unknown agent '${a.name}'`,
+          span: a.span,
+          label: "not an agent",
+          ...(hint ? { help: hint } : {}),
+        });
+      }
+    }
+  }
+
+  const run = first(found, "run");
+  if (run?.value) checkRun(ctx, flow, t, run.value, agentInfo, env("'run'", "none", true), owner);
+
+  const outputProp = first(found, "output");
+  if (outputProp?.typeValue && run?.value) {
+    const produced = runType(t);
+    if (produced !== undefined && !isAssignable(produced, t.itemType)) {
+      report(ctx, "AIW0201", {
+        message: `${owner} declares output ${typeToString(t.itemType)}, but its run gives ${typeToString(produced)}`,
+        span: outputProp.typeValue.span,
+        label: `declared ${typeToString(t.itemType)}`,
+        secondary: [{ span: run.value.span, message: `gives ${typeToString(produced)}` }],
+      });
+    }
+  }
+
+  const description = first(found, "description");
+  if (description?.value) expectType(env("'description'", "none", true), description.value, STRING, "a description");
+
+  for (const g of found.get("guard") ?? []) checkGuard(ctx, flow, t, g, env("a guard", "item", true));
+
+  const retries = first(found, "retries");
+  if (retries?.value) {
+    const v = constantValue(ctx, retries.value, NUMBER, "retries");
+    if (typeof v === "number" && (!Number.isInteger(v) || v < 0 || v > 1000)) {
+      report(ctx, "AIW0205", { message: "retries must be a whole number from 0 to 1000", span: retries.value.span, label: "not a retry count" });
+    }
+  }
+  const backoff = first(found, "backoff");
+  if (backoff?.value) checkBackoff(ctx, backoff.value);
+  for (const key of ["timeout", "cache"]) {
+    const p = first(found, key);
+    if (p?.value && (p.value.kind !== "Duration" || p.value.ms <= 0)) {
+      report(ctx, "AIW0205", { message: `${key} must be a positive duration such as 30s, 500ms, 5m or 1h`, span: p.value.span, label: "not a duration" });
+    }
+  }
+  const inject = first(found, "inject");
+  if (inject?.value) checkInject(ctx, flow, t, inject.value, env("'inject'", "item", true));
+}
+
+function agentInfoFor(ctx: CheckContext, sym: DeclSymbol): AgentInfo {
+  const decl = sym.decl as A.AgentDecl;
+  let info = agentInfoCache.get(decl);
+  if (info === undefined) {
+    // Silent: the agent's own diagnostics are reported once, by checkProgram.
+    const silent: CheckContext = { ...ctx, diagnostics: [], references: [] };
+    info = checkAgent(silent, decl, ctx.scopes.get(sym.file.absolutePath)!);
+    agentInfoCache.set(decl, info);
+  }
+  return info;
+}
+
+/** The type the run produces, when it differs from a declared output. */
+const runTypes = new WeakMap<TaskInfo, Type>();
+function runType(t: TaskInfo): Type | undefined {
+  return runTypes.get(t);
+}
+
+function checkRun(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, run: A.Expr, agent: AgentInfo | undefined, env: ExprEnv, owner: string): void {
+  const callee = run.kind === "Call" && run.callee.kind === "Name" ? run.callee : undefined;
+  if (run.kind !== "Call" || callee === undefined || BUILTIN_FUNCTIONS.has(callee.name)) {
+    runTypes.set(t, inferExpr(env, run));
+    return;
+  }
+  const name = callee.name;
+  const sym = flow.scope.visible.get(name);
+  let sig: ToolSignature | undefined;
+  if (sym?.kind === "tool") {
+    useSymbol(ctx, sym, callee.span);
+    sig = toolSignature(ctx, sym);
+  } else if (sym === undefined && BUILTIN_TOOLS.has(name)) {
+    ctx.references.push({ span: callee.span, definition: callee.span, kind: "tool" });
+    sig = builtinSignature(name);
+  }
+  if (sig === undefined) {
+    for (const a of run.args) inferExpr(env, a.value);
+    if (name === "") return;
+    const hint = didYouMean(name, [...namesOfKind(flow.scope, ["tool"]), ...BUILTIN_FUNCTIONS.keys()]);
+    report(ctx, sym ? "AIW0302" : "AIW0101", {
+      message: sym ? `'${name}' is ${sym.kind === "agent" ? "an" : "a"} ${sym.kind}, not a tool` : `unknown tool '${name}'`,
+      span: callee.span,
+      label: sym ? "not a tool" : "no tool with this name",
+      ...(hint ? { help: hint } : { help: `declare it: tool ${name}(...) -> ... { ts: "./tools.ts#${name}" }` }),
+    });
+    return;
+  }
+  t.tool = sig;
+  runTypes.set(t, sig.returns);
+  checkArguments(ctx, env, sig, run);
+  if (sig.builtin?.needsMemory) {
+    if (agent === undefined || !agent.hasMemory) {
+      report(ctx, "AIW0303", {
+        message: `'${name}' uses agent memory, but ${owner} ${agent ? `runs as agent '${t.agent!.name}', which has no memory` : "has no agent"}`,
+        span: callee.span,
+        label: "needs an agent with memory",
+        help: agent ? `add memory: recall(top_k: 3) to agent '${t.agent!.name}'` : "add agent: NAME, for an agent with memory: recall(top_k: 3)",
+      });
+    }
+    return;
+  }
+  if (agent !== undefined && !agent.tools.has(name)) {
+    const agentDecl = t.agent!.decl as A.AgentDecl;
+    const toolsList = agentDecl.properties.find((p) => p.key.name === "tools")?.value;
+    const fix =
+      toolsList?.kind === "List"
+        ? {
+            message: `add '${name}' to the tools of agent '${t.agent!.name}'`,
+            edits: [{ span: { file: toolsList.span.file, start: toolsList.span.end - 1, end: toolsList.span.end - 1 }, newText: toolsList.items.length > 0 ? `, ${name}` : name }],
+            machineApplicable: true,
+          }
+        : undefined;
+    report(ctx, "AIW0301", {
+      message: `agent '${t.agent!.name}' may not use the tool '${name}'`,
+      span: callee.span,
+      label: `not among ${t.agent!.name}'s tools`,
+      secondary: [{ span: toolsList?.span ?? agentDecl.name.span, message: toolsList ? `${t.agent!.name}'s tools: ${[...agent.tools].join(", ") || "none"}` : "this agent lists no tools" }],
+      help: `add '${name}' to the tools of agent '${t.agent!.name}', or run the task without this agent`,
+      ...(fix ? { fix } : {}),
+    });
+  }
+}
+
+/** Arguments of a tool call: positional first, then by name; each typed. */
+export function checkArguments(ctx: CheckContext, env: ExprEnv, sig: ToolSignature, call: A.CallExpr): void {
+  const given = new Map<string, A.Argument>();
+  // A misspelt argument already says which parameter it meant: not missing too.
+  const meant = new Set<string>();
+  let sawNamed = false;
+  call.args.forEach((arg, i) => {
+    let param: ParamSignature | undefined;
+    if (arg.name === undefined) {
+      if (sawNamed) {
+        report(ctx, "AIW0110", { message: "a positional argument cannot follow named ones", span: arg.span, label: "positional after named", help: "give it by name" });
+        inferExpr(env, arg.value);
+        return;
+      }
+      param = sig.params[i];
+      if (param === undefined) {
+        report(ctx, "AIW0110", { message: `'${sig.name}' takes ${sig.params.length} argument${sig.params.length === 1 ? "" : "s"}, but more were given`, span: arg.span, label: "extra argument", notes: [signatureNote(sig)] });
+        inferExpr(env, arg.value);
+        return;
+      }
+    } else {
+      sawNamed = true;
+      param = sig.params.find((p) => p.name === arg.name!.name);
+      if (param === undefined) {
+        const hint = didYouMean(arg.name.name, sig.params.map((p) => p.name));
+        const near = nearNames(arg.name.name, sig.params.map((p) => p.name), 1)[0];
+        if (near !== undefined) meant.add(near);
+        report(ctx, "AIW0110", {
+          message: `'${sig.name}' has no parameter '${arg.name.name}'`,
+          span: arg.name.span,
+          label: "unknown argument",
+          ...(hint ? { help: hint } : {}),
+          notes: [signatureNote(sig)],
+        });
+        inferExpr(env, arg.value);
+        return;
+      }
+      if (param.span) ctx.references.push({ span: arg.name.span, definition: param.span, kind: "parameter" });
+    }
+    if (given.has(param.name)) {
+      report(ctx, "AIW0110", { message: `argument '${param.name}' is given twice`, span: arg.span, label: "second value", secondary: [{ span: given.get(param.name)!.span, message: "first value" }] });
+      inferExpr(env, arg.value);
+      return;
+    }
+    given.set(param.name, arg);
+    expectType(env, arg.value, param.type, `argument '${param.name}' of '${sig.name}'`);
+  });
+  const missing = sig.params.filter((p) => !p.hasDefault && !given.has(p.name) && !meant.has(p.name));
+  if (missing.length > 0) {
+    const names = missing.map((p) => p.name);
+    const insertAt = call.argsSpan.end - 1;
+    report(ctx, "AIW0111", {
+      message: `'${sig.name}' needs ${names.map((n) => `'${n}'`).join(", ")}, which ${names.length === 1 ? "is" : "are"} not given`,
+      span: call.argsSpan,
+      label: `missing ${names.join(", ")}`,
+      notes: [signatureNote(sig)],
+      help: `give ${names.length === 1 ? "it" : "them"} by name, e.g. ${sig.name}(${missing.map((p) => `${p.name}: ...`).join(", ")})`,
+      fix: {
+        message: `add the missing argument${names.length === 1 ? "" : "s"}`,
+        edits: [{ span: { file: call.argsSpan.file, start: insertAt, end: insertAt }, newText: `${call.args.length > 0 ? ", " : ""}${missing.map((p) => `${p.name}: ${placeholder(p.type)}`).join(", ")}` }],
+        machineApplicable: false,
+      },
+    });
+  }
+}
+
+function placeholder(t: Type): string {
+  switch (nonNull(t).kind) {
+    case "string":
+      return '""';
+    case "number":
+      return "0";
+    case "boolean":
+      return "false";
+    case "list":
+      return "[]";
+    case "record":
+      return "{}";
+    default:
+      return "null";
+  }
+}
+
+export function signatureNote(sig: ToolSignature): string {
+  return `${sig.name}(${sig.params.map((p) => `${p.name}: ${typeToString(p.type)}${p.hasDefault ? " = ..." : ""}`).join(", ")}) -> ${typeToString(sig.returns)}`;
+}
+
+function checkGuard(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, g: A.Property, env: ExprEnv): void {
+  const v = g.value;
+  if (v === undefined) return;
+  const guardrailName = v.kind === "Name" ? v.name : v.kind === "Call" && v.callee.kind === "Name" ? v.callee.name : undefined;
+  const sym = guardrailName !== undefined && env.lookup(guardrailName) === undefined ? flow.scope.visible.get(guardrailName) : undefined;
+  if (sym?.kind === "guardrail") {
+    useSymbol(ctx, sym, v.kind === "Call" ? v.callee.span : v.span);
+    const decl = sym.decl as A.GuardrailDecl;
+    const gscope = ctx.scopes.get(sym.file.absolutePath)!;
+    const silent: CheckContext = { ...ctx, diagnostics: [], references: [] };
+    const params = checkParams(silent, gscope, decl.params, "");
+    if (g.message) report(ctx, "AIW0205", { message: `guardrail '${sym.name}' has its own message`, span: g.message.span, label: "remove this 'else'" });
+    if (v.kind === "Name") {
+      if (params.length !== 1) {
+        report(ctx, "AIW0111", { message: `guardrail '${sym.name}' takes ${params.length} arguments: call it, e.g. guard: ${sym.name}(...)`, span: v.span, label: "needs arguments" });
+        return;
+      }
+      const p = params[0]!;
+      if (!isAssignable(t.itemType, p.type)) {
+        report(ctx, "AIW0201", {
+          message: `guardrail '${sym.name}' checks ${typeToString(p.type)}, but task '${t.name}' outputs ${typeToString(t.itemType)}`,
+          span: v.span,
+          label: `expects ${typeToString(p.type)}`,
+          help: `pass the value to check: guard: ${sym.name}(${t.name}.field)`,
+        });
+      }
+      return;
+    }
+    const call = v as A.CallExpr;
+    checkArguments(ctx, env, { name: sym.name, params, returns: JSON_TYPE }, call);
+    return;
+  }
+  checkCondition(env, v, "a guard");
+  if (g.message) expectType(env, g.message, STRING, "a guard's message");
+}
+
+function checkBackoff(ctx: CheckContext, e: A.Expr): void {
+  const bad = () =>
+    report(ctx, "AIW0205", {
+      message: "backoff is fixed(DELAY) or exponential(DELAY, max: DELAY)",
+      span: e.span,
+      label: "not a backoff",
+      help: "for example backoff: exponential(2s, max: 1m)",
+    });
+  if (e.kind !== "Call" || e.callee.kind !== "Name" || (e.callee.name !== "fixed" && e.callee.name !== "exponential")) return bad();
+  const [delay, ...rest] = e.args;
+  if (delay === undefined || delay.name !== undefined || delay.value.kind !== "Duration") return bad();
+  for (const r of rest) {
+    if (r.name?.name !== "max" || r.value.kind !== "Duration" || e.callee.name === "fixed") return bad();
+  }
+}
+
+function checkInject(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, e: A.Expr, env: ExprEnv): void {
+  const templates = [...flow.tasks.values()].filter((x) => x.isTemplate).map((x) => x.name);
+  if (t.isTemplate || t.decl.forEach) {
+    report(ctx, "AIW0402", { message: `${t.isTemplate ? "a template" : "a fan-out task"} cannot inject tasks`, span: e.span, label: "not allowed here" });
+    return;
+  }
+  if (templates.length === 0) {
+    report(ctx, "AIW0402", { message: `task '${t.name}' injects templates, but its flow declares none`, span: e.span, label: "nothing to inject", help: "declare one in the flow: template NAME { run: ... }" });
+    return;
+  }
+  const type = inferExpr(env, e);
+  if (!isAssignable(type, STRING) && !isAssignable(type, list(STRING))) {
+    report(ctx, "AIW0402", { message: `'inject' names templates: it must be a string or a string list, but this is ${typeToString(type)}`, span: e.span, label: "not template names" });
+    return;
+  }
+  const constant = constantOrUndefined(e);
+  const named = typeof constant === "string" ? [constant] : Array.isArray(constant) ? constant.filter((x): x is string => typeof x === "string") : undefined;
+  if (named !== undefined) {
+    for (const n of named) {
+      if (!templates.includes(n)) {
+        const hint = didYouMean(n, templates);
+        report(ctx, "AIW0402", { message: `no template '${n}' in this flow`, span: e.span, label: "unknown template", ...(hint ? { help: hint } : { notes: [`templates: ${templates.join(", ")}`] }) });
+      }
+    }
+    t.injects = templates.filter((x) => named.includes(x));
+  } else {
+    t.injects = templates;
+  }
+}
+
+const PRESETS = ["@once", "@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@continuous"];
+
+function checkFlowProperties(ctx: CheckContext, decl: A.FlowDecl, owner: string): void {
+  const found = checkBlock(ctx, decl.properties, FLOW_PROPERTIES, owner, decl.name.span);
+  for (const key of ["description", "owner"]) {
+    const p = first(found, key);
+    if (p?.value) constantValue(ctx, p.value, STRING, `a flow's ${key}`);
+  }
+  const tags = first(found, "tags");
+  if (tags?.value) constantValue(ctx, tags.value, list(STRING), "tags");
+  const schedule = first(found, "schedule");
+  if (schedule?.value) {
+    const v = constantValue(ctx, schedule.value, STRING, "a schedule");
+    if (typeof v === "string" && !isValidSchedule(v)) {
+      const hint = didYouMean(v, PRESETS);
+      report(ctx, "AIW0405", {
+        message: `'${v}' is not a schedule`,
+        span: schedule.value.span,
+        label: "expected a cron expression or a preset",
+        ...(hint ? { help: hint } : { help: 'write five cron fields such as "0 6 * * 1-5", or @hourly, @daily, @weekly, @monthly, @yearly, @once' }),
+      });
+    }
+  }
+  const start = first(found, "start");
+  if (start?.value) {
+    const v = constantValue(ctx, start.value, STRING, "a start date");
+    if (typeof v === "string" && normalizeStartDate(v) === undefined) {
+      report(ctx, "AIW0205", { message: `'${v}' is not a date`, span: start.value.span, label: "expected YYYY-MM-DD or an ISO date-time with a time zone", help: 'e.g. start: "2026-01-01" (midnight UTC)' });
+    }
+  }
+}
+
+/** Five cron fields (numbers, ranges, steps, lists, names) or a preset. */
+export function isValidSchedule(s: string): boolean {
+  if (PRESETS.includes(s)) return true;
+  const fields = s.trim().split(/\s+/);
+  if (fields.length !== 5) return false;
+  const limits: [number, number][] = [
+    [0, 59],
+    [0, 23],
+    [1, 31],
+    [1, 12],
+    [0, 7],
+  ];
+  const names = [[], [], [], ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]];
+  return fields.every((f, i) =>
+    f.split(",").every((part) => {
+      const [range, step] = part.split("/");
+      if (step !== undefined && !/^\d+$/.test(step)) return false;
+      if (range === "*") return true;
+      const ends = range!.split("-");
+      if (ends.length > 2) return false;
+      return ends.every((x) => {
+        const lower = x.toLowerCase();
+        const named = (names[i] as string[]).indexOf(lower);
+        if (named >= 0) return true;
+        if (!/^\d+$/.test(x)) return false;
+        const n = Number(x);
+        return n >= limits[i]![0] && n <= limits[i]![1];
+      });
+    }),
+  );
+}
+
+/** `2026-01-01` or an ISO date-time with Z or an offset -> ISO string in UTC; undefined when invalid. */
+export function normalizeStartDate(s: string): string | undefined {
+  const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  const iso = dateOnly ? `${s}T00:00:00Z` : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})$/.test(s) ? s : undefined;
+  if (iso === undefined) return undefined;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return undefined;
+  if (dateOnly && d.toISOString().slice(0, 10) !== s) return undefined; // 2026-02-31
+  return d.toISOString().replace(".000Z", "Z");
+}
+
+function checkReturn(ctx: CheckContext, flow: FlowInfo, inputsRead: Set<string>): void {
+  const decl = flow.decl;
+  const env = envFor(ctx, flow, undefined, { self: "none", loopVariable: false, reporting: true, inputsRead });
+  const declared = decl.returns ? resolveType(ctx, flow.scope, decl.returns) : undefined;
+  if (decl.returnValue) {
+    const t = inferExpr(env, decl.returnValue);
+    if (declared !== undefined && !isAssignable(t, declared)) {
+      report(ctx, "AIW0404", {
+        message: `flow '${decl.name.name}' returns ${typeToString(t)}, but declares ${typeToString(declared)}`,
+        span: decl.returnValue.span,
+        label: `expected ${typeToString(declared)}`,
+        secondary: [{ span: decl.returns!.span, message: "declared here" }],
+      });
+    }
+    flow.returnType = declared ?? t;
+  } else if (declared !== undefined) {
+    report(ctx, "AIW0404", {
+      message: `flow '${decl.name.name}' declares that it returns ${typeToString(declared)}, but has no 'return'`,
+      span: decl.returns!.span,
+      label: "declared output",
+      help: "add 'return TASK' at the end of the flow",
+    });
+  }
+}
