@@ -20,8 +20,11 @@ export function dependencyEdges(flow: FlowInfo): Map<string, Map<string, Span[]>
   for (const t of flow.tasks.values()) {
     const deps = new Map<string, Span[]>();
     for (const [d, spans] of t.deps) if (flow.tasks.has(d)) deps.set(d, spans);
-    if (t.isTemplate) for (const inj of injectorsOf.get(t.name) ?? []) if (!deps.has(inj)) deps.set(inj, [t.decl.name.span]);
+    const injectors = t.isTemplate ? (injectorsOf.get(t.name) ?? []) : [];
+    for (const inj of injectors) if (!deps.has(inj)) deps.set(inj, [t.decl.name.span]);
     for (const [d, spans] of [...deps]) {
+      // A template starts after its injector, not after its sibling templates.
+      if (injectors.includes(d)) continue;
       const dep = flow.tasks.get(d)!;
       for (const tpl of dep.injects) if (tpl !== t.name && !deps.has(tpl)) deps.set(tpl, spans);
     }

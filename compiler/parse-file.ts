@@ -4,8 +4,8 @@
 import type { IToken } from "chevrotain";
 import { parseText, type SyntaxError } from "../grammar/parse.ts";
 import type * as A from "./ast.ts";
-import { AstBuilder } from "./build-ast.ts";
 import { diagnostic, type Diagnostic } from "./diagnostics.ts";
+import { readStrings } from "./strings.ts";
 
 export interface ParsedFile {
   readonly ast: A.FileAst;
@@ -16,27 +16,25 @@ export interface ParsedFile {
 }
 
 export function parseFile(path: string, text: string): ParsedFile {
-  const cst = parseText(text);
-  const builder = new AstBuilder(path, text, cst.comments);
+  const parsed = parseText(path, text);
+  const diagnostics = parsed.errors.map((e) => syntaxDiagnostic(path, e));
+  readStrings(path, parsed.strings as never, diagnostics);
   const imports: A.ImportDecl[] = [];
   const declarations: A.Declaration[] = [];
-  for (const node of cst.declarations) {
-    const d = builder.declaration(node);
-    if (d === undefined) continue;
+  for (const d of parsed.declarations) {
     if (d.kind === "Import") imports.push(d);
     else declarations.push(d);
   }
-  const comments: A.Comment[] = cst.comments.map((c) => ({
+  const comments: A.Comment[] = parsed.comments.map((c) => ({
     kind: c.tokenType.name === "DocComment" ? "doc" : c.tokenType.name === "BlockComment" ? "block" : "line",
     text: c.image,
     span: { file: path, start: c.startOffset, end: c.startOffset + c.image.length },
   }));
-  const diagnostics = [...cst.errors.map((e) => syntaxDiagnostic(path, e)), ...builder.diagnostics];
   return {
     ast: { path, imports, declarations, comments, span: { file: path, start: 0, end: text.length } },
     diagnostics,
-    tokens: cst.tokens,
-    comments: cst.comments,
+    tokens: parsed.tokens,
+    comments: parsed.comments,
   };
 }
 

@@ -1,10 +1,11 @@
-// Text -> tokens -> one CST per top-level declaration. The token stream is cut
-// at every top-level keyword that starts a declaration, and each piece is
-// parsed on its own, so an error (a missing brace, say) stays inside its
-// declaration and every later declaration is still parsed and checked.
+// Text -> tokens -> AST declarations. The token stream is cut at every
+// top-level keyword that starts a declaration, and each piece is parsed on
+// its own, so an error (a missing brace, say) stays inside its declaration
+// and every later declaration is still parsed and checked.
 
-import type { CstNode, ILexingError, IRecognitionException, IToken, TokenType } from "chevrotain";
-import { parser, ruleDescriptions } from "./parser.ts";
+import type { ILexingError, IRecognitionException, IToken, TokenType } from "chevrotain";
+import type * as A from "../compiler/ast.ts";
+import { parser, ruleDescriptions, type PendingString } from "./parser.ts";
 import * as T from "./tokens.ts";
 
 export interface SyntaxError {
@@ -17,11 +18,13 @@ export interface SyntaxError {
   readonly kind: "character" | "unterminated-string" | "syntax";
 }
 
-export interface ParsedCst {
+export interface ParsedText {
   /** Significant tokens (no comments, no whitespace). */
   readonly tokens: readonly IToken[];
   readonly comments: readonly IToken[];
-  readonly declarations: readonly CstNode[];
+  readonly declarations: readonly (A.Declaration | A.ImportDecl)[];
+  /** String literals whose escapes and interpolations are still to be read. */
+  readonly strings: readonly PendingString[];
   readonly errors: readonly SyntaxError[];
 }
 
@@ -38,8 +41,6 @@ function startsDeclaration(tokens: readonly IToken[], i: number): boolean {
 
 export function lex(text: string): { tokens: IToken[]; comments: IToken[]; errors: SyntaxError[] } {
   const result = T.aiwLexer.tokenize(text);
-  // The lexer tracks start offsets only (its fastest mode); CST node locations need ends.
-  for (const tok of result.tokens) tok.endOffset = tok.startOffset + tok.image.length - 1;
   const errors: SyntaxError[] = result.errors.map((e) => lexError(text, e));
   for (const tok of result.tokens) {
     if (tok.tokenType === T.UnterminatedString) {
@@ -67,17 +68,18 @@ function lexError(text: string, e: ILexingError): SyntaxError {
   };
 }
 
-/** Parses a whole file. Never throws on any input. */
-export function parseText(text: string): ParsedCst {
+/** Parses a whole file into declarations. Never throws on any input. */
+export function parseText(file: string, text: string): ParsedText {
   const { tokens, comments, errors } = lex(text);
-  const declarations: CstNode[] = [];
+  parser.begin(file, docCommentsByTarget(text, comments));
+  const declarations: (A.Declaration | A.ImportDecl)[] = [];
   let i = 0;
   while (i < tokens.length) {
+    let j = i + 1;
+    while (j < tokens.length && !startsDeclaration(tokens, j)) j++;
     if (!startsDeclaration(tokens, i)) {
       // Stray tokens before the next declaration: one error, then skip them.
       const first = tokens[i]!;
-      let j = i + 1;
-      while (j < tokens.length && !startsDeclaration(tokens, j)) j++;
       errors.push({
         start: first.startOffset,
         end: endOf(first),
@@ -88,38 +90,29 @@ export function parseText(text: string): ParsedCst {
       i = j;
       continue;
     }
-    let j = i + 1;
-    while (j < tokens.length && !startsDeclaration(tokens, j)) j++;
     const chunk = tokens.slice(i, j);
+    i = j;
     const tooDeep = deepestNesting(chunk);
     if (tooDeep !== undefined) {
-      errors.push({
-        start: tooDeep.startOffset,
-        end: endOf(tooDeep),
-        message: `this declaration nests brackets or operators more than ${MAX_NESTING} levels deep`,
-        label: "nested too deeply here",
-        kind: "syntax",
-      });
-      i = j;
+      errors.push({ start: tooDeep.startOffset, end: endOf(tooDeep), message: `this declaration nests brackets or operators more than ${MAX_NESTING} levels deep`, label: "nested too deeply here", kind: "syntax" });
       continue;
     }
     parser.input = chunk;
-    let cst: CstNode | undefined;
+    parser.current = undefined;
+    let decl: A.Declaration | A.ImportDecl | undefined;
     try {
-      cst = parser.declaration();
+      decl = parser.declaration() ?? parser.current;
     } catch (err) {
-      // A backstop: the nesting limit above keeps the recursive parser well
-      // inside the stack, but no input may crash the compiler.
+      // A backstop: the nesting limit keeps the recursive parser well inside
+      // the stack, but no input may crash the compiler.
       if (!(err instanceof RangeError)) throw err;
       errors.push({ start: chunk[0]!.startOffset, end: endOf(chunk[0]!), message: "this declaration is too deeply nested to parse", label: "here", kind: "syntax" });
-      i = j;
       continue;
     }
     for (const e of parser.errors) errors.push(syntaxError(text, e, chunk));
-    if (cst !== undefined) declarations.push(cst);
-    i = j;
+    if (decl !== undefined) declarations.push(decl);
   }
-  return { tokens, comments, declarations, errors };
+  return { tokens, comments, declarations, strings: parser.strings, errors };
 }
 
 /** Deeper nesting than this is refused before parsing (the parser is recursive). */
@@ -132,7 +125,7 @@ function deepestNesting(tokens: readonly IToken[]): IToken | undefined {
   for (const t of tokens) {
     const tt = t.tokenType;
     if (tt === T.LParen || tt === T.LBracket || tt === T.LBrace) depth++;
-    else if (tt === T.RParen || tt === T.RBracket || tt === T.RBrace) depth = Math.max(0, depth - 1);
+    else if (tt === T.RParen || tt === T.RBracket || tt === T.RBrace) depth = depth > 0 ? depth - 1 : 0;
     // Runs of prefix operators recurse too: `not not not x`, `- - - x`.
     if (tt === T.Not || tt === T.Minus) prefix++;
     else prefix = 0;
@@ -141,21 +134,26 @@ function deepestNesting(tokens: readonly IToken[]): IToken | undefined {
   return undefined;
 }
 
-/** Parses a stand-alone expression (an interpolation inside a string). */
-export function parseExpressionTokens(tokens: IToken[]): { cst: CstNode | undefined; errors: IRecognitionException[]; rest: number } {
-  if (deepestNesting(tokens) !== undefined) return { cst: undefined, errors: [], rest: tokens.length };
+/**
+ * Parses a stand-alone expression (the inside of a `${...}` interpolation),
+ * continuing the current file: its strings join parser.strings.
+ */
+export function parseExpressionTokens(tokens: IToken[]): { expr: A.Expr | undefined; errors: IRecognitionException[]; rest: number } {
+  if (deepestNesting(tokens) !== undefined) return { expr: undefined, errors: [], rest: tokens.length };
+  const pending = parser.strings;
   parser.input = tokens;
-  let cst: CstNode | undefined;
+  parser.strings = pending;
+  let expr: A.Expr | undefined;
   try {
-    cst = parser.expression();
+    expr = parser.expression();
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
-    return { cst: undefined, errors: [], rest: tokens.length };
+    return { expr: undefined, errors: [], rest: tokens.length };
   }
   const errors = [...parser.errors];
   // Anything the expression rule did not consume is reported by the caller.
   const consumed = (parser as unknown as { currIdx: number }).currIdx + 1;
-  return { cst, errors, rest: Math.max(0, tokens.length - consumed) };
+  return { expr, errors, rest: Math.max(0, tokens.length - consumed) };
 }
 
 export function endOf(tok: IToken): number {
@@ -181,7 +179,7 @@ function syntaxError(text: string, e: IRecognitionException, chunk: readonly ITo
   let what = "";
   for (let k = stack.length - 1; k >= 0; k--) {
     const d = ruleDescriptions[stack[k]!];
-    if (d !== undefined && stack[k] !== "declaration") {
+    if (d !== undefined && stack[k] !== "declaration" && stack[k] !== "expression") {
       what = d;
       break;
     }
@@ -221,4 +219,37 @@ function hasLineBreak(text: string, from: number, to: number): boolean {
     if (c === 10 || c === 13) return true;
   }
   return false;
+}
+
+/**
+ * Maps the offset of the first token after each run of `///` comments to the
+ * run's text. A run belongs to the declaration that starts right after it.
+ */
+export function docCommentsByTarget(text: string, comments: readonly IToken[]): Map<number, string> {
+  const out = new Map<number, string>();
+  let lines: string[] = [];
+  let lastEnd = -1;
+  for (const c of comments) {
+    if (c.tokenType !== T.DocComment) {
+      lines = [];
+      continue;
+    }
+    if (lines.length > 0 && !onlyWhitespace(text, lastEnd, c.startOffset)) lines = [];
+    const body = c.image.slice(3);
+    lines.push(body.startsWith(" ") ? body.slice(1) : body);
+    lastEnd = endOf(c);
+    let next = lastEnd;
+    while (next < text.length && isSpace(text.charCodeAt(next))) next++;
+    out.set(next, lines.join("\n"));
+  }
+  return out;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 0xfeff;
+}
+
+function onlyWhitespace(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isSpace(text.charCodeAt(i))) return false;
+  return true;
 }

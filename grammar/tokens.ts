@@ -3,16 +3,19 @@
 
 import { createToken, Lexer, type TokenType, type CustomPatternMatcherReturn } from "chevrotain";
 
+/** Every binary operator: expressions are parsed flat, then folded by precedence. */
+export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA, label: "an operator" });
+
 /** Any word: an identifier or a keyword. Property and field names accept keywords. */
 export const Name = createToken({ name: "Name", pattern: Lexer.NA, label: "a name" });
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Name], label: "a name" });
 
-function keyword(word: string): TokenType {
+function keyword(word: string, operator = false): TokenType {
   return createToken({
     name: word[0]!.toUpperCase() + word.slice(1),
     pattern: new RegExp(word),
     longer_alt: Identifier,
-    categories: [Name],
+    categories: operator ? [Name, BinaryOperator] : [Name],
     label: `'${word}'`,
   });
 }
@@ -29,15 +32,15 @@ export const Template = keyword("template");
 export const After = keyword("after");
 export const When = keyword("when");
 export const For = keyword("for");
-export const In = keyword("in");
+export const In = keyword("in", true);
 export const Else = keyword("else");
 export const From = keyword("from");
 export const Return = keyword("return");
 export const True = keyword("true");
 export const False = keyword("false");
 export const Null = keyword("null");
-export const And = keyword("and");
-export const Or = keyword("or");
+export const And = keyword("and", true);
+export const Or = keyword("or", true);
 export const Not = keyword("not");
 export const Output = keyword("output");
 
@@ -136,18 +139,18 @@ export const Duration = createToken({ name: "Duration", pattern: /\d+(?:\.\d+)?(
 export const NumberToken = createToken({ name: "Number", pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/, label: "a number" });
 
 export const Arrow = createToken({ name: "Arrow", pattern: /->/, label: "'->'" });
-export const EqEq = createToken({ name: "EqEq", pattern: /==/, label: "'=='" });
-export const NotEq = createToken({ name: "NotEq", pattern: /!=/, label: "'!='" });
-export const LtEq = createToken({ name: "LtEq", pattern: /<=/, label: "'<='" });
-export const GtEq = createToken({ name: "GtEq", pattern: /\>=/, label: "'>='" });
-export const Lt = createToken({ name: "Lt", pattern: /</, label: "'<'" });
-export const Gt = createToken({ name: "Gt", pattern: />/, label: "'>'" });
+export const EqEq = createToken({ name: "EqEq", pattern: /==/, categories: [BinaryOperator], label: "'=='" });
+export const NotEq = createToken({ name: "NotEq", pattern: /!=/, categories: [BinaryOperator], label: "'!='" });
+export const LtEq = createToken({ name: "LtEq", pattern: /<=/, categories: [BinaryOperator], label: "'<='" });
+export const GtEq = createToken({ name: "GtEq", pattern: /\>=/, categories: [BinaryOperator], label: "'>='" });
+export const Lt = createToken({ name: "Lt", pattern: /</, categories: [BinaryOperator], label: "'<'" });
+export const Gt = createToken({ name: "Gt", pattern: />/, categories: [BinaryOperator], label: "'>'" });
 export const Equals = createToken({ name: "Equals", pattern: /=/, label: "'='" });
-export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "'+'" });
-export const Minus = createToken({ name: "Minus", pattern: /-/, label: "'-'" });
-export const Star = createToken({ name: "Star", pattern: /\*/, label: "'*'" });
-export const Slash = createToken({ name: "Slash", pattern: /\//, label: "'/'" });
-export const Percent = createToken({ name: "Percent", pattern: /%/, label: "'%'" });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, categories: [BinaryOperator], label: "'+'" });
+export const Minus = createToken({ name: "Minus", pattern: /-/, categories: [BinaryOperator], label: "'-'" });
+export const Star = createToken({ name: "Star", pattern: /\*/, categories: [BinaryOperator], label: "'*'" });
+export const Slash = createToken({ name: "Slash", pattern: /\//, categories: [BinaryOperator], label: "'/'" });
+export const Percent = createToken({ name: "Percent", pattern: /%/, categories: [BinaryOperator], label: "'%'" });
 export const Question = createToken({ name: "Question", pattern: /\?/, label: "'?'" });
 export const LBrace = createToken({ name: "LBrace", pattern: /\{/, label: "'{'" });
 export const RBrace = createToken({ name: "RBrace", pattern: /\}/, label: "'}'" });
@@ -165,6 +168,7 @@ export const allTokens: TokenType[] = [
   LineComment,
   BlockComment,
   Name,
+  BinaryOperator,
   StringLiteral,
   StringToken,
   UnterminatedString,
