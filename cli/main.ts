@@ -5,7 +5,11 @@
 import { Command, CommanderError } from "commander";
 import { checkCommand } from "./commands/check.ts";
 import { explainCommand } from "./commands/explain.ts";
+import { fmtCommand } from "./commands/fmt.ts";
+import { graphCommand } from "./commands/graph.ts";
 import { irCommand } from "./commands/ir.ts";
+import { runCommand } from "./commands/run.ts";
+import { runsCommand } from "./commands/runs.ts";
 import type { CommandContext } from "./context.ts";
 
 export const VERSION = "0.1.0";
@@ -23,7 +27,7 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
     .showHelpAfterError("(run 'aiwc help' for usage)")
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
     .exitOverride();
-  for (const make of [checkCommand, irCommand, explainCommand, ...extraCommands]) {
+  for (const make of [checkCommand, irCommand, explainCommand, fmtCommand, graphCommand, runCommand, runsCommand, ...extraCommands]) {
     // addCommand does not pass settings down the way .command() does.
     const cmd = make(ctx).copyInheritedSettings(program);
     program.addCommand(cmd);

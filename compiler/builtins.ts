@@ -2,7 +2,7 @@
 // the built-in tools (run by the runtime and by the Airflow support module),
 // and the pure functions expressions may call. Engines implement exactly these.
 
-import { BOOLEAN, JSON_TYPE, NUMBER, STRING, list, optional, record, type Type } from "./types.ts";
+import { BOOLEAN, JSON_TYPE, NUMBER, STRING, isAssignable, list, optional, record, typeToString, type Type } from "./types.ts";
 
 export const PRIMITIVE_TYPES: Readonly<Record<string, Type>> = {
   string: STRING,
@@ -144,6 +144,8 @@ export interface BuiltinFunction {
 const isList = (t: Type) => t.kind === "list" || t.kind === "json" || t.kind === "error";
 const isText = (t: Type) => t.kind === "string" || t.kind === "json" || t.kind === "error";
 const isNum = (t: Type) => t.kind === "number" || t.kind === "json" || t.kind === "error";
+/** A list whose items pass `item` (a json value passes: it is checked at run time). */
+const listOf = (t: Type, item: (t: Type) => boolean) => t.kind === "json" || t.kind === "error" || (t.kind === "list" && item(t.element));
 
 function fn(name: string, signature: string, doc: string, arity: [number, number], check: (a: readonly Type[]) => Type | string): BuiltinFunction {
   return { name, signature, doc, arity, check };
@@ -167,7 +169,7 @@ const functions: BuiltinFunction[] = [
   fn("replace", "replace(text: string, old: string, new: string) -> string", "Text with every occurrence of old replaced by new.", [3, 3], strings("replace", STRING)),
   fn("split", "split(text: string, separator: string) -> string[]", "Text cut at every separator.", [2, 2], strings("split", list(STRING))),
   fn("join", "join(items: string[], separator: string) -> string", "Items joined with a separator between them.", [2, 2], (a) =>
-    isList(a[0]!) && isText(a[1]!) ? STRING : "join takes a list of strings and a separator",
+    listOf(a[0]!, isText) && isText(a[1]!) ? STRING : "join takes a list of strings and a separator",
   ),
   fn("to_string", "to_string(value) -> string", "A value as text (JSON for lists and records).", [1, 1], () => STRING),
   fn("to_number", "to_number(text: string | number) -> number", "Text parsed as a number; fails the task when it is not one.", [1, 1], (a) =>
@@ -177,15 +179,18 @@ const functions: BuiltinFunction[] = [
   fn("floor", "floor(x: number) -> number", "The largest integer not above x.", [1, 1], numbers("floor", NUMBER)),
   fn("ceil", "ceil(x: number) -> number", "The smallest integer not below x.", [1, 1], numbers("ceil", NUMBER)),
   fn("abs", "abs(x: number) -> number", "Absolute value.", [1, 1], numbers("abs", NUMBER)),
-  fn("min", "min(items: number[]) -> number", "Smallest item of a non-empty list.", [1, 1], (a) => (isList(a[0]!) ? NUMBER : "min takes a list of numbers")),
-  fn("max", "max(items: number[]) -> number", "Largest item of a non-empty list.", [1, 1], (a) => (isList(a[0]!) ? NUMBER : "max takes a list of numbers")),
-  fn("sum", "sum(items: number[]) -> number", "Sum of a list of numbers (0 when empty).", [1, 1], (a) => (isList(a[0]!) ? NUMBER : "sum takes a list of numbers")),
+  fn("min", "min(items: number[]) -> number", "Smallest item of a non-empty list.", [1, 1], (a) => (listOf(a[0]!, isNum) ? NUMBER : "min takes a list of numbers")),
+  fn("max", "max(items: number[]) -> number", "Largest item of a non-empty list.", [1, 1], (a) => (listOf(a[0]!, isNum) ? NUMBER : "max takes a list of numbers")),
+  fn("sum", "sum(items: number[]) -> number", "Sum of a list of numbers (0 when empty).", [1, 1], (a) => (listOf(a[0]!, isNum) ? NUMBER : "sum takes a list of numbers")),
   fn("keys", "keys(record) -> string[]", "The field names of a record, sorted.", [1, 1], (a) =>
     a[0]!.kind === "record" || a[0]!.kind === "json" || a[0]!.kind === "error" ? list(STRING) : "keys takes a record",
   ),
-  fn("coalesce", "coalesce(value: T?, fallback: T) -> T", "value, or fallback when value is null.", [2, 2], (a) =>
-    a[1]!.kind === "null" ? a[0]! : a[1]!,
-  ),
+  fn("coalesce", "coalesce(value: T?, fallback: T) -> T", "value, or fallback when value is null.", [2, 2], (a) => {
+    const value = a[0]!.kind === "optional" ? a[0]!.inner : a[0]!;
+    if (a[1]!.kind === "null") return a[0]!;
+    if (value.kind === "null" || value.kind === "json" || value.kind === "error") return a[1]!;
+    return isAssignable(a[1]!, value) ? value : `coalesce needs a fallback of the value's type (${typeToString(value)})`;
+  }),
 ];
 
 export const BUILTIN_FUNCTIONS: ReadonlyMap<string, BuiltinFunction> = new Map(functions.map((f) => [f.name, f]));

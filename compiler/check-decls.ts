@@ -1,6 +1,7 @@
 // Checks of the declarations other than flows: types, models, tools (their
 // signatures and bindings), agents and guardrails. One function per kind.
 
+import { keywordTokens } from "../grammar/tokens.ts";
 import type * as A from "./ast.ts";
 import { BUILTIN_TOOLS } from "./builtins.ts";
 import { builtinSignature, report, useSymbol, type CheckContext, type ParamSignature, type ToolSignature } from "./check-context.ts";
@@ -26,6 +27,7 @@ export function checkParams(ctx: CheckContext, scope: FileScope, params: readonl
   for (const p of params) {
     const name = p.name.name;
     if (name === "") continue;
+    reportReservedName(ctx, p.name, "a parameter");
     const type = p.type ? resolveType(ctx, scope, p.type) : JSON_TYPE;
     const prev = seen.get(name);
     if (prev !== undefined) {
@@ -43,6 +45,19 @@ export function checkParams(ctx: CheckContext, scope: FileScope, params: readonl
   }
   return out;
 }
+
+/** Names that expressions read cannot be keywords (`output` is one only where a type follows). */
+export function reportReservedName(ctx: CheckContext, id: A.Identifier, what: string): void {
+  if (!RESERVED.has(id.name)) return;
+  report(ctx, "AIW0113", {
+    message: `'${id.name}' is a keyword and cannot name ${what}`,
+    span: id.span,
+    label: "a keyword",
+    help: `choose another name, e.g. ${id.name}_value`,
+  });
+}
+
+const RESERVED = new Set(keywordTokens.map((t) => t.name.toLowerCase()).filter((k) => k !== "output"));
 
 // ------------------------------------------------------------------ models
 
@@ -265,6 +280,9 @@ function checkModelBinding(ctx: CheckContext, scope: FileScope, sig: ToolSignatu
     if (input && !isAssignable(input.type, STRING)) report(ctx, "AIW0201", { message: "hashed_words takes a string parameter", span: pre!.value!.span, label: `the parameter is ${typeToString(input.type)}` });
     const dim = pre?.value?.kind === "Call" ? pre.value.args.find((a) => a.name?.name === "dim") : undefined;
     const dimValue = dim ? constantValue(ctx, dim.value, NUMBER, "dim") : undefined;
+    if (dim !== undefined && typeof dimValue === "number" && (!Number.isInteger(dimValue) || dimValue < 1 || dimValue > 1_000_000)) {
+      report(ctx, "AIW0205", { message: "dim must be a whole number from 1 to 1,000,000", span: dim.value.span, label: "not a feature count" });
+    }
     const port = info.inputs[0];
     const last = port?.dims[port.dims.length - 1]?.text;
     if (typeof dimValue === "number" && last !== undefined && /^\d+$/.test(last) && Number(last) !== dimValue) {

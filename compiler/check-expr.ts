@@ -7,6 +7,7 @@ import { BUILTIN_FUNCTIONS, BUILTIN_TOOLS } from "./builtins.ts";
 import { report, type CheckContext, type Reference } from "./check-context.ts";
 import type { DiagnosticInit } from "./diagnostics.ts";
 import type { DiagnosticCode } from "./diagnostic-codes.ts";
+import { MAX_EXPRESSION_DEPTH } from "../grammar/parse.ts";
 import type { FileScope } from "./scope.ts";
 import type { Span } from "./source.ts";
 import { didYouMean } from "./suggest.ts";
@@ -43,7 +44,32 @@ function reference(env: ExprEnv, ref: Reference): void {
   if (env.reporting) env.ctx.references.push(ref);
 }
 
+/** How deep inferExpr is in the expression tree it checks (it recurses). */
+let depth = 0;
+/** One report per too-deep expression, not one per node past the limit. */
+let tooDeepReported = false;
+
 export function inferExpr(env: ExprEnv, e: A.Expr): Type {
+  if (depth === 0) tooDeepReported = false;
+  if (depth >= MAX_EXPRESSION_DEPTH) {
+    if (tooDeepReported) return ERROR;
+    tooDeepReported = true;
+    return fail(env, "AIW0003", {
+      message: `this expression is nested more than ${MAX_EXPRESSION_DEPTH} levels deep`,
+      span: e.span,
+      label: "too deep",
+      help: "split it into several tasks or shorter expressions",
+    });
+  }
+  depth++;
+  try {
+    return inferNode(env, e);
+  } finally {
+    depth--;
+  }
+}
+
+function inferNode(env: ExprEnv, e: A.Expr): Type {
   switch (e.kind) {
     case "Number":
     case "Duration":

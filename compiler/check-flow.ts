@@ -6,7 +6,7 @@
 import type * as A from "./ast.ts";
 import { BUILTIN_FUNCTIONS, BUILTIN_TOOLS } from "./builtins.ts";
 import { builtinSignature, report, useSymbol, type CheckContext, type ParamSignature, type ToolSignature } from "./check-context.ts";
-import { checkAgent, checkParams, toolSignature, type AgentInfo } from "./check-decls.ts";
+import { checkAgent, checkParams, reportReservedName, toolSignature, type AgentInfo } from "./check-decls.ts";
 import { checkCondition, expectType, inferExpr, type Binding, type ExprEnv } from "./check-expr.ts";
 import { FLOW_PROPERTIES, TASK_PROPERTIES, checkBlock, first } from "./check-properties.ts";
 import { resolveType } from "./check-types.ts";
@@ -60,6 +60,7 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
   all.forEach((t, index) => {
     const name = t.name.name;
     if (name === "") return;
+    reportReservedName(ctx, t.name, "a task");
     const prev = flow.tasks.get(name);
     if (prev !== undefined || inputByName.has(name)) {
       report(ctx, "AIW0102", {
@@ -226,6 +227,7 @@ function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: S
     checkCondition(env("'when'", "none", false), decl.when, "a 'when' condition");
     if (constantOrUndefined(decl.when) === false) t.neverRuns = true;
   }
+  if (decl.forEach !== undefined) reportReservedName(ctx, decl.forEach.variable, "a fan-out variable");
   if (decl.forEach?.iterable) {
     const it = inferExpr(env("'for'", "none", false), decl.forEach.iterable);
     const base = nonNull(it);
@@ -365,7 +367,11 @@ function checkRun(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, run: A.Expr, a
       toolsList?.kind === "List"
         ? {
             message: `add '${name}' to the tools of agent '${t.agent!.name}'`,
-            edits: [{ span: { file: toolsList.span.file, start: toolsList.span.end - 1, end: toolsList.span.end - 1 }, newText: toolsList.items.length > 0 ? `, ${name}` : name }],
+            // After the last item (not before ']'), so a trailing comma stays valid.
+            edits:
+              toolsList.items.length > 0
+                ? [{ span: { file: toolsList.span.file, start: toolsList.items[toolsList.items.length - 1]!.span.end, end: toolsList.items[toolsList.items.length - 1]!.span.end }, newText: `, ${name}` }]
+                : [{ span: { file: toolsList.span.file, start: toolsList.span.end - 1, end: toolsList.span.end - 1 }, newText: name }],
             machineApplicable: true,
           }
         : undefined;
@@ -430,7 +436,8 @@ export function checkArguments(ctx: CheckContext, env: ExprEnv, sig: ToolSignatu
   const missing = sig.params.filter((p) => !p.hasDefault && !given.has(p.name) && !meant.has(p.name));
   if (missing.length > 0) {
     const names = missing.map((p) => p.name);
-    const insertAt = call.argsSpan.end - 1;
+    const last = call.args[call.args.length - 1];
+    const insertAt = last !== undefined ? last.span.end : call.argsSpan.end - 1;
     report(ctx, "AIW0111", {
       message: `'${sig.name}' needs ${names.map((n) => `'${n}'`).join(", ")}, which ${names.length === 1 ? "is" : "are"} not given`,
       span: call.argsSpan,
@@ -480,7 +487,7 @@ function checkGuard(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, g: A.Propert
     const params = checkParams(silent, gscope, decl.params, "");
     if (g.message) report(ctx, "AIW0205", { message: `guardrail '${sym.name}' has its own message`, span: g.message.span, label: "remove this 'else'" });
     if (v.kind === "Name") {
-      if (params.length !== 1) {
+      if (params.length === 0 || params.slice(1).some((p) => !p.hasDefault)) {
         report(ctx, "AIW0111", { message: `guardrail '${sym.name}' takes ${params.length} arguments: call it, e.g. guard: ${sym.name}(...)`, span: v.span, label: "needs arguments" });
         return;
       }
@@ -596,32 +603,41 @@ export function isValidSchedule(s: string): boolean {
   const names = [[], [], [], ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]];
   return fields.every((f, i) =>
     f.split(",").every((part) => {
-      const [range, step] = part.split("/");
-      if (step !== undefined && !/^\d+$/.test(step)) return false;
+      const pieces = part.split("/");
+      if (pieces.length > 2) return false;
+      const [range, step] = pieces;
+      if (step !== undefined && (!/^\d+$/.test(step) || Number(step) === 0)) return false;
       if (range === "*") return true;
       const ends = range!.split("-");
       if (ends.length > 2) return false;
-      return ends.every((x) => {
-        const lower = x.toLowerCase();
-        const named = (names[i] as string[]).indexOf(lower);
-        if (named >= 0) return true;
-        if (!/^\d+$/.test(x)) return false;
+      const values = ends.map((x) => {
+        const named = (names[i] as string[]).indexOf(x.toLowerCase());
+        if (named >= 0) return i === 3 ? named + 1 : named;
+        if (!/^\d+$/.test(x)) return NaN;
         const n = Number(x);
-        return n >= limits[i]![0] && n <= limits[i]![1];
+        return n >= limits[i]![0] && n <= limits[i]![1] ? n : NaN;
       });
+      if (values.some(Number.isNaN)) return false;
+      // A range runs upwards: 5-1 is not a range.
+      return values.length === 1 || values[0]! <= values[1]!;
     }),
   );
 }
 
 /** `2026-01-01` or an ISO date-time with Z or an offset -> ISO string in UTC; undefined when invalid. */
 export function normalizeStartDate(s: string): string | undefined {
-  const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  const iso = dateOnly ? `${s}T00:00:00Z` : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})$/.test(s) ? s : undefined;
-  if (iso === undefined) return undefined;
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return undefined;
-  if (dateOnly && d.toISOString().slice(0, 10) !== s) return undefined; // 2026-02-31
-  return d.toISOString().replace(".000Z", "Z");
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2}))?$/.exec(s);
+  if (m === null) return undefined;
+  const [, y, mo, d, h = "00", mi = "00", sec = "00", zone = "Z"] = m;
+  // Date() rolls 2026-02-31 over to March: check every field stays as written.
+  const check = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)));
+  const fields = [check.getUTCFullYear(), check.getUTCMonth() + 1, check.getUTCDate(), check.getUTCHours(), check.getUTCMinutes(), check.getUTCSeconds()];
+  if (fields.join() !== [y, mo, d, h, mi, sec].map(Number).join()) return undefined;
+  const tz = /^[+-](\d{2}):(\d{2})$/.exec(zone);
+  if (tz !== null && (Number(tz[1]) > 14 || Number(tz[2]) > 59)) return undefined;
+  const when = new Date(`${y}-${mo}-${d}T${h}:${mi}:${sec}${zone}`);
+  if (Number.isNaN(when.getTime())) return undefined;
+  return when.toISOString().replace(".000Z", "Z");
 }
 
 function checkReturn(ctx: CheckContext, flow: FlowInfo, inputsRead: Set<string>): void {

@@ -58,13 +58,13 @@ export function declaredType(ctx: CheckContext, decl: A.TypeDecl, fileAbs: strin
   }
   ctx.typesInProgress.add(decl);
   const scope = ctx.scopes.get(fileAbs)!;
-  const t = decl.type.kind === "RecordType" ? recordOf(ctx, scope, decl.type, decl.name.name) : resolveType(ctx, scope, decl.type);
+  const t = decl.type.kind === "RecordType" ? recordOf(ctx, scope, decl.type, decl.name.name, decl) : resolveType(ctx, scope, decl.type);
   ctx.typesInProgress.delete(decl);
   if (!ctx.typeCache.has(decl)) ctx.typeCache.set(decl, t);
   return ctx.typeCache.get(decl)!;
 }
 
-function recordOf(ctx: CheckContext, scope: FileScope, te: A.RecordTypeExpr, name: string | undefined): Type {
+function recordOf(ctx: CheckContext, scope: FileScope, te: A.RecordTypeExpr, name: string | undefined, origin?: A.TypeDecl): Type {
   const fields: FieldType[] = [];
   const seen = new Map<string, A.FieldDecl>();
   for (const f of te.fields) {
@@ -81,8 +81,8 @@ function recordOf(ctx: CheckContext, scope: FileScope, te: A.RecordTypeExpr, nam
     }
     seen.set(f.name.name, f);
     const t = f.type ? resolveType(ctx, scope, f.type) : ERROR;
-    if (f.defaultValue !== undefined) constantValue(ctx, f.defaultValue, t, "a field default");
-    fields.push({ name: f.name.name, type: t, hasDefault: f.defaultValue !== undefined });
+    const def = f.defaultValue !== undefined ? constantValue(ctx, f.defaultValue, t, "a field default") : undefined;
+    fields.push({ name: f.name.name, type: t, hasDefault: f.defaultValue !== undefined, ...(def !== undefined ? { defaultValue: def } : {}) });
   }
-  return { kind: "record", fields, ...(name !== undefined ? { name } : {}) };
+  return { kind: "record", fields, ...(name !== undefined ? { name } : {}), ...(origin !== undefined ? { origin } : {}) };
 }

@@ -68,6 +68,7 @@ export function checkProgram(program: Program): CheckedProgram {
       }
     }
   }
+  reportDuplicateRootFlows(ctx, flows);
   reportUnused(ctx);
   return {
     program,
@@ -79,6 +80,26 @@ export function checkProgram(program: Program): CheckedProgram {
     typeCache: ctx.typeCache,
     toolSignatures: ctx.toolSignatures,
   };
+}
+
+/** The IR keys flows by name: two files given together may not both declare one. */
+function reportDuplicateRootFlows(ctx: CheckContext, flows: readonly { symbol: DeclSymbol }[]): void {
+  const seen = new Map<string, DeclSymbol>();
+  for (const { symbol } of flows) {
+    if (!symbol.file.isRoot) continue;
+    const prev = seen.get(symbol.name);
+    if (prev === undefined) {
+      seen.set(symbol.name, symbol);
+      continue;
+    }
+    report(ctx, "AIW0102", {
+      message: `flow '${symbol.name}' is declared in '${prev.file.path}' and in '${symbol.file.path}'`,
+      span: symbol.decl.name.span,
+      label: "second flow with this name",
+      secondary: [{ span: prev.decl.name.span, message: "first declared here" }],
+      help: "rename one of the flows, or check the files separately",
+    });
+  }
 }
 
 /**

@@ -22,7 +22,32 @@ import type { Type } from "./types.ts";
 export const DEFAULT_START_DATE = "2026-01-01T00:00:00Z";
 export const DEFAULT_BACKOFF: I.IrBackoff = { kind: "fixed", delayMs: 1000 };
 
+/**
+ * IR names for declarations, one table per kind: the first declaration to
+ * claim a name keeps it; another declaration with the same name (from
+ * another file) gets `name_2`, `name_3`, ... in the order lowering meets them.
+ */
+class NameTable {
+  private readonly byKey = new Map<object, string>();
+  private readonly taken = new Set<string>();
+
+  nameFor(key: object, wanted: string): { name: string; isNew: boolean } {
+    const known = this.byKey.get(key);
+    if (known !== undefined) return { name: known, isNew: false };
+    let name = wanted;
+    for (let i = 2; this.taken.has(name); i++) name = `${wanted}_${i}`;
+    this.byKey.set(key, name);
+    this.taken.add(name);
+    return { name, isNew: true };
+  }
+}
+
 class Lowering {
+  private readonly typeNames = new NameTable();
+  private readonly toolNames = new NameTable();
+  private readonly modelNames = new NameTable();
+  private readonly agentNames = new NameTable();
+  private readonly guardrailNames = new NameTable();
   readonly types = new Map<string, I.IrType>();
   readonly models = new Map<string, I.IrModel>();
   readonly tools = new Map<string, I.IrTool>();
@@ -57,27 +82,20 @@ class Lowering {
       case "optional":
         return { kind: "optional", inner: this.type(t.inner) };
       case "record": {
-        const fields = t.fields.map((f) => ({ name: f.name, type: this.type(f.type) }));
+        const fields = t.fields.map((f) => ({ name: f.name, type: this.type(f.type), ...(f.defaultValue !== undefined ? { default: f.defaultValue as I.JsonValue } : {}) }));
         if (t.name === undefined) return { kind: "record", fields };
-        if (!this.types.has(t.name)) {
-          this.types.set(t.name, { kind: "record", fields: [] }); // placeholder while recursing
-          this.types.set(t.name, { kind: "record", fields: this.recordFieldsWithDefaults(t.name, fields) });
+        const { name, isNew } = this.typeNames.nameFor(t.origin ?? t, t.name);
+        if (isNew) {
+          this.types.set(name, { kind: "record", fields: [] }); // placeholder while its fields are lowered
+          this.types.set(name, { kind: "record", fields });
         }
-        return { kind: "named", name: t.name };
+        return { kind: "named", name };
       }
       case "error":
         return { kind: "json" };
       default:
         return { kind: t.kind };
     }
-  }
-
-  /** Field defaults live on the type declaration. */
-  private recordFieldsWithDefaults(name: string, fields: I.IrField[]): I.IrField[] {
-    const decl = [...this.checked.typeCache.keys()].find((d) => d.name.name === name);
-    if (decl === undefined || decl.type.kind !== "RecordType") return fields;
-    const defaults = new Map(decl.type.fields.filter((f) => f.defaultValue !== undefined).map((f) => [f.name.name, constantOrUndefined(f.defaultValue!)]));
-    return fields.map((f) => (defaults.has(f.name) && defaults.get(f.name) !== undefined ? { ...f, default: defaults.get(f.name)! } : f));
   }
 
   params(decls: readonly A.Param[], sigs: readonly { name: string; type: Type }[]): I.IrParam[] {
@@ -91,8 +109,8 @@ class Lowering {
   // ---------------------------------------------------------- declarations
 
   tool(sig: ToolSignature): string {
-    const name = sig.name;
-    if (this.tools.has(name)) return name;
+    const { name, isNew } = this.toolNames.nameFor(sig.decl ?? sig.builtin ?? sig, sig.name);
+    if (!isNew) return name;
     if (sig.builtin !== undefined) {
       this.tools.set(name, {
         params: sig.builtin.params.map((p) => ({ name: p.name, type: this.type(p.type), ...(p.default !== undefined ? { default: p.default as I.JsonValue } : {}) })),
@@ -114,8 +132,7 @@ class Lowering {
     if (modelRef?.kind === "Name") {
       const scope = this.checked.scopes.get(sig.symbol!.file.absolutePath)!;
       const msym = scope.visible.get(modelRef.name)!;
-      this.model(msym);
-      binding = { kind: "model", model: msym.name, input: this.preprocess(prop("pre"), msym, sig), output: { kind: postKind(prop("post")) } };
+      binding = { kind: "model", model: this.model(msym), input: this.preprocess(prop("pre"), msym, sig), output: { kind: postKind(prop("post")) } };
     } else {
       const ts = str("ts");
       const python = str("python");
@@ -151,8 +168,9 @@ class Lowering {
     return { kind: "numbers", param };
   }
 
-  model(sym: DeclSymbol): void {
-    if (this.models.has(sym.name)) return;
+  model(sym: DeclSymbol): string {
+    const { name, isNew } = this.modelNames.nameFor(sym.decl, sym.name);
+    if (!isNew) return name;
     const decl = sym.decl as A.ModelDecl;
     const c = (k: string) => {
       const v = decl.properties.find((p) => p.key.name === k)?.value;
@@ -166,7 +184,7 @@ class Lowering {
     const wait = c("batch_wait");
     const precision = c("precision");
     const cacheDir = c("cache");
-    this.models.set(sym.name, {
+    this.models.set(name, {
       source: String(c("source") ?? ""),
       device: String(c("device") ?? "CPU"),
       hint: c("hint") === "throughput" ? "throughput" : "latency",
@@ -178,10 +196,12 @@ class Lowering {
       outputs: info.outputs.map(port),
       location: this.location(decl.name.span),
     });
+    return name;
   }
 
   agent(sym: DeclSymbol): string {
-    if (this.agents.has(sym.name)) return sym.name;
+    const { name, isNew } = this.agentNames.nameFor(sym.decl, sym.name);
+    if (!isNew) return name;
     const decl = sym.decl as A.AgentDecl;
     const info = this.checked.agents.get(decl)!;
     const str = (k: string) => {
@@ -197,17 +217,17 @@ class Lowering {
       if (typeof v === "number") topK = v;
     }
     const scope = this.checked.scopes.get(sym.file.absolutePath)!;
-    for (const t of info.tools) this.tool(this.signatureOf(scope, t));
+    const tools = [...info.tools].map((t) => this.tool(this.signatureOf(scope, t)));
     const backstory = str("backstory");
-    this.agents.set(sym.name, {
+    this.agents.set(name, {
       role: str("role") ?? "",
       goal: str("goal") ?? "",
       ...(backstory !== undefined ? { backstory } : {}),
-      tools: [...info.tools],
+      tools,
       memory: info.hasMemory ? { kind: "recall", topK } : null,
       location: this.location(decl.name.span),
     });
-    return sym.name;
+    return name;
   }
 
   signatureOf(scope: FileScope, name: string): ToolSignature {
@@ -218,18 +238,19 @@ class Lowering {
   }
 
   guardrail(sym: DeclSymbol): string {
-    if (this.guardrails.has(sym.name)) return sym.name;
+    const { name, isNew } = this.guardrailNames.nameFor(sym.decl, sym.name);
+    if (!isNew) return name;
     const decl = sym.decl as A.GuardrailDecl;
     const names = new Set(decl.params.map((p) => p.name.name));
     const scope: NameScope = { inputs: new Set(), tasks: new Set(), vars: names };
     const sigs = decl.params.map((p) => ({ name: p.name.name, type: p.type ? typeOfParam(this.checked, sym, p) : ({ kind: "json" } as Type) }));
-    this.guardrails.set(sym.name, {
+    this.guardrails.set(name, {
       params: this.params(decl.params, sigs),
       condition: this.expr(decl.condition!, scope),
       message: this.expr(decl.message!, scope),
       location: this.location(decl.name.span),
     });
-    return sym.name;
+    return name;
   }
 
   // ---------------------------------------------------------------- flows
@@ -268,7 +289,9 @@ class Lowering {
     const decl = t.decl;
     const prop = (k: string) => decl.properties.find((p) => p.key.name === k);
     const loopVar = decl.forEach?.variable.name;
-    const inner: NameScope = loopVar !== undefined ? { ...flowScope, vars: new Set([loopVar]) } : flowScope;
+    // A template reads its own output in its guards, like a task.
+    const own: NameScope = t.isTemplate ? { ...flowScope, tasks: new Set([...flowScope.tasks, t.name]) } : flowScope;
+    const inner: NameScope = loopVar !== undefined ? { ...own, vars: new Set([loopVar]) } : own;
     const run = prop("run")!.value!;
     let irRun: I.IrRun;
     if (t.tool !== undefined && run.kind === "Call") {
@@ -293,8 +316,7 @@ class Lowering {
       const gsym = gname !== undefined && !inner.vars.has(gname) && !inner.inputs.has(gname) && !inner.tasks.has(gname) ? flow.scope.visible.get(gname) : undefined;
       if (gsym?.kind === "guardrail") {
         const name = this.guardrail(gsym);
-        const args = v.kind === "Call" ? v.args.map((a) => this.expr(a.value, inner)) : [{ op: "task", name: t.name } as I.IrExpr];
-        guards.push({ kind: "guardrail", guardrail: name, args });
+        guards.push({ kind: "guardrail", guardrail: name, args: this.guardrailArgs(gsym, v, t, inner) });
       } else {
         const message: I.IrExpr = g.message ? this.expr(g.message, inner) : { op: "lit", value: `guard failed: ${this.sourceText(v.span)}` };
         guards.push({ kind: "check", condition: this.expr(v, inner), message });
@@ -329,6 +351,21 @@ class Lowering {
       ...(cache !== undefined ? { cacheTtlMs: cache } : {}),
       location: this.location(decl.name.span),
     };
+  }
+
+  /** Arguments in parameter order (named ones placed by name); a bare `guard: g` checks the task's own output. */
+  private guardrailArgs(sym: DeclSymbol, v: A.Expr, t: TaskInfo, scope: NameScope): I.IrExpr[] {
+    if (v.kind !== "Call") return [{ op: "task", name: t.name }];
+    const params = (sym.decl as A.GuardrailDecl).params.map((p) => p.name.name);
+    const out: (I.IrExpr | undefined)[] = new Array(params.length).fill(undefined);
+    v.args.forEach((a, i) => {
+      const at = a.name !== undefined ? params.indexOf(a.name.name) : i;
+      if (at >= 0) out[at] = this.expr(a.value, scope);
+    });
+    // Trailing parameters left out take their defaults at run time.
+    while (out.length > 0 && out[out.length - 1] === undefined) out.pop();
+    const irParams = this.guardrails.get(this.guardrail(sym))!.params;
+    return out.map((x, i) => x ?? { op: "lit", value: irParams[i]?.default ?? null });
   }
 
   // ----------------------------------------------------------- expressions

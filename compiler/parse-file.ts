@@ -40,9 +40,10 @@ export function parseFile(path: string, text: string): ParsedFile {
 
 function syntaxDiagnostic(file: string, e: SyntaxError): Diagnostic {
   const span = { file, start: e.start, end: e.end };
+  const fix = e.replacement !== undefined ? { fix: { message: e.help ?? "fix it", edits: [{ span, newText: e.replacement }], machineApplicable: true } } : {};
   switch (e.kind) {
     case "character":
-      return diagnostic("AIW0001", { message: e.message, span, label: e.label, help: "comments start with '//'; strings are written in double quotes" });
+      return diagnostic("AIW0001", { message: e.message, span, label: e.label, ...(e.help !== undefined ? { help: e.help } : {}), ...fix });
     case "unterminated-string":
       return diagnostic("AIW0002", { message: e.message, span, label: e.label, help: "close the string with '\"'; write '\\n' for a line break inside it" });
     case "syntax":

@@ -4,7 +4,7 @@
 // are reported where they are used.
 
 import type * as A from "./ast.ts";
-import { BUILTIN_TOOLS, PRIMITIVE_TYPES } from "./builtins.ts";
+import { BUILTIN_FUNCTIONS, BUILTIN_TOOLS, PRIMITIVE_TYPES } from "./builtins.ts";
 import { diagnostic, type Diagnostic } from "./diagnostics.ts";
 import type { Program, ProgramFile } from "./program.ts";
 import { didYouMean } from "./suggest.ts";
@@ -111,6 +111,17 @@ function ownDeclarations(file: ProgramFile, diagnostics: Diagnostic[]): Map<stri
           label: `this ${kind} has the name of an earlier ${prev.kind}`,
           secondary: [{ span: prev.decl.name.span, message: "first declared here" }],
           help: "rename one of them",
+        }),
+      );
+      continue;
+    }
+    if (kind === "tool" && (BUILTIN_FUNCTIONS.has(name) || BUILTIN_TOOLS.has(name))) {
+      diagnostics.push(
+        diagnostic("AIW0102", {
+          message: `'${name}' is a built-in ${BUILTIN_FUNCTIONS.has(name) ? "function" : "tool"}: a tool cannot have its name`,
+          span: decl.name.span,
+          label: "name taken by a built-in",
+          help: "choose another name for the tool",
         }),
       );
       continue;

@@ -30,7 +30,7 @@ function stringParts(file: string, t: IToken, diagnostics: Diagnostic[]): (strin
   const span = (start: number, end: number): Span => ({ file, start, end: Math.max(start, end) });
   const image = t.image;
   const base = t.startOffset;
-  const closed = t.tokenType.name === "String";
+  const closed = t.tokenType.name === "String" || t.tokenType.name === "SingleQuotedString";
   const end = closed ? image.length - 1 : image.length;
   const parts: (string | A.Expr)[] = [];
   let text = "";

@@ -18,6 +18,8 @@ export interface RecordType {
   readonly fields: readonly FieldType[];
   /** The declared name (`type Invoice {...}`), for messages and the IR. */
   readonly name?: string;
+  /** The declaration it comes from: two files may declare types of one name. */
+  readonly origin?: object;
 }
 
 export interface FieldType {
@@ -25,6 +27,8 @@ export interface FieldType {
   readonly type: Type;
   /** A field with a default may be left out of a value. */
   readonly hasDefault: boolean;
+  /** The default's value, when it is a constant. */
+  readonly defaultValue?: null | boolean | number | string | readonly unknown[] | { readonly [k: string]: unknown };
 }
 
 export const STRING: Type = { kind: "string" };

@@ -16,6 +16,9 @@ export interface SyntaxError {
   /** A short label for the caret, e.g. "expected '}' here". */
   readonly label: string;
   readonly kind: "character" | "unterminated-string" | "syntax";
+  readonly help?: string;
+  /** A replacement that fixes it: the text for [start, end). */
+  readonly replacement?: string;
 }
 
 export interface ParsedText {
@@ -42,7 +45,27 @@ function startsDeclaration(tokens: readonly IToken[], i: number): boolean {
 export function lex(text: string): { tokens: IToken[]; comments: IToken[]; errors: SyntaxError[] } {
   const result = T.aiwLexer.tokenize(text);
   const errors: SyntaxError[] = result.errors.map((e) => lexError(text, e));
+  for (const tok of (result.groups["mistakes"] as IToken[] | undefined) ?? []) {
+    const start = tok.startOffset;
+    if (tok.tokenType === T.HashComment) {
+      errors.push({ start, end: start + 1, message: "'#' does not start a comment", label: "use '//' for a comment", kind: "character", help: "comments start with '//'", replacement: "//" });
+    } else {
+      errors.push({ start, end: start + 1, message: "';' is not used in AIWork", label: "remove this ';'", kind: "character", help: "properties and statements end at the end of the line", replacement: "" });
+    }
+  }
   for (const tok of result.tokens) {
+    if (tok.tokenType === T.SingleQuotedString) {
+      const inner = tok.image.slice(1, -1);
+      errors.push({
+        start: tok.startOffset,
+        end: tok.startOffset + tok.image.length,
+        message: "strings are written in double quotes",
+        label: "single quotes",
+        kind: "character",
+        help: "write the string in double quotes",
+        ...(inner.includes('"') || inner.includes("\\") ? {} : { replacement: `"${inner}"` }),
+      });
+    }
     if (tok.tokenType === T.UnterminatedString) {
       errors.push({
         start: tok.startOffset,
@@ -57,13 +80,20 @@ export function lex(text: string): { tokens: IToken[]; comments: IToken[]; error
 }
 
 function lexError(text: string, e: ILexingError): SyntaxError {
-  const ch = text.codePointAt(e.offset) ?? 0;
-  const shown = ch < 0x20 || ch === 0x7f ? `U+${ch.toString(16).toUpperCase().padStart(4, "0")}` : `'${String.fromCodePoint(ch)}'`;
+  const chars = [...text.slice(e.offset, e.offset + e.length)];
+  const shown = chars
+    .slice(0, 8)
+    .map((c) => {
+      const cp = c.codePointAt(0)!;
+      return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0xd800 && cp <= 0xdfff) ? `U+${cp.toString(16).toUpperCase().padStart(4, "0")}` : c === "'" ? '"\'"' : `'${c}'`;
+    })
+    .join(" ");
+  const many = chars.length > 1;
   return {
     start: e.offset,
     end: e.offset + e.length,
-    message: `unexpected character ${shown}`,
-    label: e.length > 1 ? "these characters are not part of the language" : "this character is not part of the language",
+    message: `unexpected character${many ? "s" : ""} ${shown}${chars.length > 8 ? " ..." : ""}`,
+    label: many ? "these characters are not part of the language" : "this character is not part of the language",
     kind: "character",
   };
 }
@@ -112,8 +142,51 @@ export function parseText(file: string, text: string): ParsedText {
     for (const e of parser.errors) errors.push(syntaxError(text, e, chunk));
     if (decl !== undefined) declarations.push(decl);
   }
+  for (const c of parser.customErrors) errors.push({ ...c, kind: "syntax" });
+  for (const m of parser.missingValues) {
+    errors.push({
+      start: m.at,
+      end: m.at,
+      message: `'${m.key}:' has no value: expected a value after the colon, found ${isRealToken(m.found) ? describeToken(m.found) : "the end of the declaration"}`,
+      label: "a value was expected here",
+      kind: "syntax",
+    });
+  }
   return { tokens, comments, declarations, strings: parser.strings, errors };
 }
+
+/**
+ * Deeper expression trees than this (long operator or field chains) are
+ * refused by the checker before anything walks them recursively.
+ */
+export const MAX_EXPRESSION_DEPTH = 256;
+
+/**
+ * The first expression of a declaration whose tree is deeper than
+ * MAX_EXPRESSION_DEPTH, for tools that walk an AST the checker has not seen
+ * (the formatter). Iterative.
+ */
+export function tooDeepExpression(decl: A.Declaration | A.ImportDecl): { start: number; end: number } | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: decl, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (node === null || typeof node !== "object") continue;
+    if (Array.isArray(node)) {
+      for (const x of node) stack.push({ node: x, depth });
+      continue;
+    }
+    const isExpr = typeof (node as { kind?: unknown }).kind === "string" && EXPR_KINDS.has((node as { kind: string }).kind);
+    const d = isExpr ? depth + 1 : depth;
+    if (d > MAX_EXPRESSION_DEPTH) return (node as { span: { start: number; end: number } }).span;
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "span" || k === "operatorSpan" || k === "argsSpan" || k === "pathSpan" || k === "returnSpan" || typeof v !== "object") continue;
+      stack.push({ node: v, depth: d });
+    }
+  }
+  return undefined;
+}
+
+const EXPR_KINDS = new Set(["Number", "Duration", "String", "Boolean", "Null", "Name", "Field", "Index", "Call", "Unary", "Binary", "List", "Record", "Paren"]);
 
 /** Deeper nesting than this is refused before parsing (the parser is recursive). */
 export const MAX_NESTING = 64;
@@ -188,7 +261,10 @@ function syntaxError(text: string, e: IRecognitionException, chunk: readonly ITo
   const tok = e.token;
   const previous = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
   const found = isRealToken(tok) ? describeToken(tok) : "the end of the declaration";
-  const message = `expected ${expected}${what ? ` in ${what}` : ""}, found ${found}`;
+  const closesBlock = e.name === "MismatchedTokenException" && isRealToken(tok) && (tok.tokenType === T.Task || tok.tokenType === T.Template || tok.tokenType === T.Return) && expected.endsWith("'}'");
+  const message = closesBlock
+    ? `expected '}' to close ${what || "the block"} before ${found}`
+    : `expected ${expected}${what ? ` in ${what}` : ""}, found ${found}`;
   // Point at the token found, unless it is on a later line than the last good
   // token (a missing '}' at a line end): then point just after that token.
   const last = isRealToken(previous) ? previous : lastRealBefore(chunk, tok);

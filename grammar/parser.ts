@@ -7,7 +7,7 @@
 // Why no CST: building Chevrotain's CST and then walking it into the AST cost
 // five times the recognition itself on a 100,000-line file (docs/architecture.md).
 
-import { EmbeddedActionsParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import { EmbeddedActionsParser, EOF, tokenMatcher, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
 import type * as A from "../compiler/ast.ts";
 import type { Span } from "../compiler/source.ts";
 import * as T from "./tokens.ts";
@@ -32,9 +32,9 @@ export const ruleDescriptions: Readonly<Record<string, string>> = {
   flowDecl: "a flow declaration",
   taskDecl: "a task declaration",
   templateDecl: "a task template",
+  taskHeader: "a task header",
   returnStmt: "the flow's return",
   property: "a property",
-  outputProperty: "the output type of a task",
   body: "a block",
   expression: "an expression",
   args: "the arguments of a call",
@@ -133,6 +133,10 @@ export class AiwParser extends EmbeddedActionsParser {
   private docs: ReadonlyMap<number, string> = new Map();
   /** String literals met since the last `begin`, in source order. */
   strings: PendingString[] = [];
+  /** `key:` with nothing after it, reported by grammar/parse.ts. */
+  missingValues: { key: string; at: number; found: IToken }[] = [];
+  /** Other errors the actions find (offsets into the file). */
+  customErrors: { start: number; end: number; message: string; label: string; help?: string }[] = [];
   /**
    * The declaration being parsed, set when it starts: when recovery gives up
    * on a declaration its rule returns nothing, but what it parsed is here.
@@ -149,6 +153,29 @@ export class AiwParser extends EmbeddedActionsParser {
     this.file = file;
     this.docs = docs;
     this.strings = [];
+    this.missingValues = [];
+    this.customErrors = [];
+  }
+
+  private newTask(kind: "TaskDecl" | "TemplateDecl", kw: IToken, name: IToken, into: A.TaskDecl[] | undefined): Mutable<A.TaskDecl> {
+    const id = this.ident(name);
+    const t: Mutable<A.TaskDecl> = this.withDoc({ kind, name: id, after: [], properties: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset);
+    into?.push(t);
+    return t;
+  }
+
+  private startsFlowMember(): boolean {
+    const a = this.LA(1).tokenType;
+    const b = this.LA(2).tokenType;
+    if (a === T.Task || a === T.Template) return b === T.Identifier;
+    return a === T.Return && b !== T.Colon;
+  }
+
+  /** After `key:`, the block ends or the next `name:` starts: the value is missing. */
+  private valueIsMissing(): boolean {
+    const next = this.LA(1).tokenType;
+    if (next === T.RBrace || next === EOF || next === T.Comma) return true;
+    return tokenMatcher(this.LA(1), T.Name) && this.LA(2).tokenType === T.Colon;
   }
 
   // ---------------------------------------------------------------- helpers
@@ -302,6 +329,9 @@ export class AiwParser extends EmbeddedActionsParser {
       },
       { ALT: () => this.SUBRULE(this.recordType) },
     ]);
+    this.ACTION(() => {
+      t ??= { kind: "NamedType", name: { name: "", span: this.point(this.lastEnd()) }, span: this.point(this.lastEnd()) };
+    });
     this.MANY(() => {
       this.OR1([
         {
@@ -430,38 +460,16 @@ export class AiwParser extends EmbeddedActionsParser {
     this.ACTION(() => this.close(node));
   });
 
-  /** `{ key: value ... }` for agents, tools and tasks; `output:` takes a type. */
+  /** `{ key: value ... }` for agents, tools and tasks. */
   body = this.RULE("body", (into?: A.Property[]): void => {
     this.CONSUME(T.LBrace);
-    this.MANY(() => {
-      this.OR({
-        // `output: T` is also a `name: expression` by shape; the typed form wins.
-        IGNORE_AMBIGUITIES: true,
-        DEF: [{ ALT: () => this.SUBRULE(this.outputProperty, { ARGS: [into] }) }, { ALT: () => this.SUBRULE(this.property, { ARGS: [into] }) }],
-      });
-    });
+    // `task x` or `template x` where a property was expected means this
+    // block's '}' is missing: end the block here so the next task still parses.
+    this.MANY({ GATE: () => !this.startsFlowMember(), DEF: () => this.SUBRULE(this.property, { ARGS: [into] }) });
     this.CONSUME(T.RBrace);
   });
 
-  // output: Invoice
-  outputProperty = this.RULE("outputProperty", (into?: A.Property[]): void => {
-    const key = this.CONSUME(T.Output);
-    const node = this.ACTION(() => {
-      const id = this.ident(key);
-      const p: Mutable<A.Property> = { key: id, span: id.span };
-      into?.push(p);
-      return p;
-    });
-    this.CONSUME(T.Colon);
-    const type = this.SUBRULE(this.typeExpr);
-    this.ACTION(() => {
-      if (type) node.typeValue = type;
-      this.close(node);
-    });
-    this.OPTION(() => this.CONSUME(T.Comma));
-  });
-
-  // key: value [else message]
+  // key: value [else message]      output: Type
   property = this.RULE("property", (into?: A.Property[]): void => {
     const key = this.CONSUME(T.Name);
     const node = this.ACTION(() => {
@@ -470,12 +478,43 @@ export class AiwParser extends EmbeddedActionsParser {
       into?.push(p);
       return p;
     });
-    this.CONSUME(T.Colon);
-    const value = this.SUBRULE(this.expression);
-    this.ACTION(() => {
-      if (value) node.value = value;
-      this.close(node);
+    const colon = this.CONSUME(T.Colon);
+    this.OR({
+      // Decided by gates, not lookahead: `output:` takes a type, and a value
+      // that is missing (the next property or the block's end follows) is one
+      // clear error instead of a cascade.
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: () => key.tokenType === T.Output && !this.valueIsMissing(),
+          ALT: () => {
+            const type = this.SUBRULE(this.typeExpr);
+            this.ACTION(() => {
+              if (type) node.typeValue = type;
+            });
+          },
+        },
+        {
+          GATE: () => !this.valueIsMissing(),
+          ALT: () => {
+            const value = this.SUBRULE(this.expression);
+            this.ACTION(() => {
+              if (value) node.value = value;
+            });
+          },
+        },
+        {
+          ALT: () => {
+            this.ACTION(() => {
+              if (!real(colon)) return;
+              const next = this.LA(1);
+              this.missingValues.push({ key: key.image, at: colon.startOffset + 1, found: next });
+            });
+          },
+        },
+      ],
     });
+    this.ACTION(() => this.close(node));
     this.OPTION(() => {
       this.CONSUME(T.Else);
       const message = this.SUBRULE1(this.expression);
@@ -552,12 +591,24 @@ export class AiwParser extends EmbeddedActionsParser {
   taskDecl = this.RULE("taskDecl", (into?: A.TaskDecl[]): void => {
     const kw = this.CONSUME(T.Task);
     const name = this.CONSUME(T.Identifier);
-    const node = this.ACTION(() => {
-      const id = this.ident(name);
-      const t: Mutable<A.TaskDecl> = this.withDoc({ kind: "TaskDecl", name: id, after: [], properties: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset);
-      into?.push(t);
-      return t;
-    });
+    const node = this.ACTION(() => this.newTask("TaskDecl", kw, name, into));
+    this.SUBRULE(this.taskHeader, { ARGS: [node] });
+    this.SUBRULE(this.body, { ARGS: [node?.properties as A.Property[]] });
+    this.ACTION(() => this.close(node));
+  });
+
+  // template NAME { ... }: a task that only runs when another task injects it.
+  // It takes the same header as a task, so the checker can say why it may not.
+  templateDecl = this.RULE("templateDecl", (into?: A.TaskDecl[]): void => {
+    const kw = this.CONSUME(T.Template);
+    const name = this.CONSUME(T.Identifier);
+    const node = this.ACTION(() => this.newTask("TemplateDecl", kw, name, into));
+    this.SUBRULE(this.taskHeader, { ARGS: [node] });
+    this.SUBRULE(this.body, { ARGS: [node?.properties as A.Property[]] });
+    this.ACTION(() => this.close(node));
+  });
+
+  taskHeader = this.RULE("taskHeader", (node?: Mutable<A.TaskDecl>): void => {
     this.OPTION(() => {
       this.CONSUME(T.After);
       this.AT_LEAST_ONE_SEP({
@@ -565,7 +616,7 @@ export class AiwParser extends EmbeddedActionsParser {
         DEF: () => {
           const a = this.CONSUME1(T.Identifier);
           this.ACTION(() => {
-            if (real(a)) (node.after as A.Identifier[]).push(this.ident(a));
+            if (real(a)) (node!.after as A.Identifier[]).push(this.ident(a));
           });
         },
       });
@@ -574,7 +625,7 @@ export class AiwParser extends EmbeddedActionsParser {
       this.CONSUME(T.When);
       const when = this.SUBRULE(this.expression);
       this.ACTION(() => {
-        if (when) node.when = when;
+        if (when) node!.when = when;
       });
     });
     this.OPTION2(() => {
@@ -582,7 +633,7 @@ export class AiwParser extends EmbeddedActionsParser {
       const variable = this.CONSUME2(T.Identifier);
       const forEach = this.ACTION(() => {
         const f: { variable: A.Identifier; iterable?: A.Expr } = { variable: this.ident(variable) };
-        node.forEach = f;
+        node!.forEach = f;
         return f;
       });
       this.CONSUME(T.In);
@@ -591,28 +642,15 @@ export class AiwParser extends EmbeddedActionsParser {
         if (iterable) forEach.iterable = iterable;
       });
     });
-    this.ACTION(() => this.close(node));
-    this.SUBRULE(this.body, { ARGS: [node?.properties as A.Property[]] });
-    this.ACTION(() => this.close(node));
-  });
-
-  // template NAME { ... }: a task that only runs when another task injects it
-  templateDecl = this.RULE("templateDecl", (into?: A.TaskDecl[]): void => {
-    const kw = this.CONSUME(T.Template);
-    const name = this.CONSUME(T.Identifier);
-    const node = this.ACTION(() => {
-      const id = this.ident(name);
-      const t: Mutable<A.TaskDecl> = this.withDoc({ kind: "TemplateDecl", name: id, after: [], properties: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset);
-      into?.push(t);
-      return t;
-    });
-    this.SUBRULE(this.body, { ARGS: [node?.properties as A.Property[]] });
-    this.ACTION(() => this.close(node));
+    this.ACTION(() => this.close(node!));
   });
 
   returnStmt = this.RULE("returnStmt", (flow?: Mutable<A.FlowDecl>): void => {
     const kw = this.CONSUME(T.Return);
     this.ACTION(() => {
+      if (flow?.returnSpan !== undefined && real(kw)) {
+        this.customErrors.push({ start: kw.startOffset, end: kw.startOffset + kw.image.length, message: "a flow has only one 'return'", label: "second 'return'", help: "return one value; a record can hold several: return { a: x, b: y }" });
+      }
       if (flow) flow.returnSpan = this.tokSpan(kw);
     });
     const value = this.SUBRULE(this.expression);
@@ -631,7 +669,10 @@ export class AiwParser extends EmbeddedActionsParser {
     const operands: Operand[] = [];
     const operators: { op: A.BinaryOperator; span: Span }[] = [];
     const first = this.SUBRULE(this.operand);
-    this.ACTION(() => operands.push(first));
+    this.ACTION(() => {
+      // Recovery may leave an operand out: the fold then sees fewer operands.
+      if (first !== undefined) operands.push(first);
+    });
     this.MANY(() => {
       const op = this.OR([
         {
@@ -650,6 +691,7 @@ export class AiwParser extends EmbeddedActionsParser {
       ]);
       const next = this.SUBRULE1(this.operand);
       this.ACTION(() => {
+        if (op === undefined || next === undefined || operands.length === 0) return;
         operators.push(op);
         operands.push(next);
       });
@@ -664,7 +706,11 @@ export class AiwParser extends EmbeddedActionsParser {
       const p = this.OR([{ ALT: () => this.CONSUME(T.Minus) }, { ALT: () => this.CONSUME(T.Not) }]);
       this.ACTION(() => prefixes.push(p));
     });
-    let e = this.SUBRULE(this.primary);
+    // Recovery may leave the primary out; suffixes then apply to a placeholder.
+    let e: A.Expr = this.SUBRULE(this.primary);
+    this.ACTION(() => {
+      e ??= missing(this.point(this.lastEnd()));
+    });
     this.MANY1(() => {
       this.OR1([
         {
@@ -692,6 +738,7 @@ export class AiwParser extends EmbeddedActionsParser {
           ALT: () => {
             const call = this.SUBRULE(this.args);
             this.ACTION(() => {
+              if (call === undefined) return;
               e = { kind: "Call", callee: e, args: call.args, argsSpan: call.span, span: this.span(e.span.start, call.span.end) };
             });
           },

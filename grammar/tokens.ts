@@ -135,6 +135,19 @@ export const UnterminatedString = createToken({
   label: "a string",
 });
 
+/**
+ * Common slips, lexed so they give one clear error and parsing goes on as if
+ * they were not there (`#` comments, `;`), or as the string that was meant.
+ */
+export const HashComment = createToken({ name: "HashComment", pattern: /#[^\n\r]*/, group: "mistakes" });
+export const Semicolon = createToken({ name: "Semicolon", pattern: /;/, group: "mistakes" });
+export const SingleQuotedString = createToken({
+  name: "SingleQuotedString",
+  pattern: /'(?:[^'\\\n\r]|\\.)*'/,
+  categories: [StringLiteral],
+  label: "a string",
+});
+
 export const Duration = createToken({ name: "Duration", pattern: /\d+(?:\.\d+)?(?:ms|s|m|h|d)(?![A-Za-z0-9_])/, label: "a duration" });
 export const NumberToken = createToken({ name: "Number", pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/, label: "a number" });
 
@@ -172,6 +185,9 @@ export const allTokens: TokenType[] = [
   StringLiteral,
   StringToken,
   UnterminatedString,
+  SingleQuotedString,
+  HashComment,
+  Semicolon,
   Duration,
   NumberToken,
   ...keywordTokens,
