@@ -102,6 +102,11 @@ function apply(rows: Map<string, Row>, e: RunEvent, setTitle: (t: string) => voi
     case "task.inject":
       rows.set(e.taskId, { status: "PENDING", attempt: 0, note: `injected by ${e.injector}` });
       break;
+    case "task.cache": {
+      const r = rows.get(e.taskId);
+      if (r && e.hit) r.note = "from the cache";
+      break;
+    }
     case "run.end":
       setTitle(`run ${e.runId} of flow ${e.flow}: ${e.status} in ${formatDuration(e.durationMs)}`);
       break;
@@ -124,6 +129,8 @@ function plainLine(e: RunEvent): string | undefined {
       return `${e.taskId}: skipped: ${clean(e.reason)}`;
     case "task.inject":
       return `${e.injector}: injected ${e.taskId}`;
+    case "task.cache":
+      return e.hit ? `${e.taskId}: result from the cache` : undefined;
     case "run.end":
       return `run ${e.runId}: ${e.status} in ${formatDuration(e.durationMs)}`;
   }

@@ -21,6 +21,7 @@ export type RunEvent =
   | { readonly type: "task.complete"; readonly runId: string; readonly taskId: string; readonly attempts: number; readonly durationMs: number; readonly at: number; readonly restored?: boolean }
   | { readonly type: "task.fail"; readonly runId: string; readonly taskId: string; readonly attempts: number; readonly durationMs: number; readonly error: string; readonly at: number }
   | { readonly type: "task.skip"; readonly runId: string; readonly taskId: string; readonly reason: string; readonly at: number }
+  | { readonly type: "task.cache"; readonly runId: string; readonly taskId: string; readonly hit: boolean; readonly at: number }
   | { readonly type: "task.inject"; readonly runId: string; readonly injector: string; readonly taskId: string; readonly template: string; readonly at: number }
   | { readonly type: "run.end"; readonly runId: string; readonly flow: string; readonly status: "COMPLETED" | "FAILED"; readonly durationMs: number; readonly output?: Value; readonly at: number };
 

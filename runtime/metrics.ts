@@ -10,6 +10,7 @@ export class RunMetrics {
   private readonly outcomes: Counter<"flow" | "status">;
   private readonly retries: Counter<"flow">;
   private readonly runs: Counter<"flow" | "status">;
+  private readonly cacheLookups: Counter<"flow" | "result">;
   private readonly flows = new Map<string, string>();
 
   constructor() {
@@ -22,6 +23,7 @@ export class RunMetrics {
     });
     this.outcomes = new Counter({ name: "aiwork_tasks_total", help: "Tasks by final status.", labelNames: ["flow", "status"], registers: [this.registry] });
     this.retries = new Counter({ name: "aiwork_task_retries_total", help: "Failed attempts that were retried.", labelNames: ["flow"], registers: [this.registry] });
+    this.cacheLookups = new Counter({ name: "aiwork_cache_lookups_total", help: "Result-cache lookups of tasks with cache:, by result.", labelNames: ["flow", "result"], registers: [this.registry] });
     this.runs = new Counter({ name: "aiwork_runs_total", help: "Runs by final status.", labelNames: ["flow", "status"], registers: [this.registry] });
   }
 
@@ -42,6 +44,9 @@ export class RunMetrics {
           break;
         case "task.skip":
           this.outcomes.inc({ flow: this.flowOf(e.runId), status: "SKIPPED" });
+          break;
+        case "task.cache":
+          this.cacheLookups.inc({ flow: this.flowOf(e.runId), result: e.hit ? "hit" : "miss" });
           break;
         case "task.retry":
           this.retries.inc({ flow: this.flowOf(e.runId) });

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import * as nodePath from "node:path";
 import type { IrProgram, JsonValue } from "../compiler/ir.ts";
 import { IR_VERSION } from "../compiler/ir.ts";
+import type { ResultCache } from "./cache.ts";
 import type { EventBus } from "./events.ts";
 import { Execution, type RunResult } from "./scheduler.ts";
 import { StateStoreError, type StateStore, type StoredRun } from "./state/store.ts";
@@ -30,6 +31,8 @@ export interface RunOptions {
   /** For backoff jitter; tests pass a seeded one. */
   readonly random?: () => number;
   readonly runId?: string;
+  /** Result cache for tasks with `cache:` (an in-process LRU in front of Redis). */
+  readonly cache?: ResultCache;
   /** Implementations of model-backed tools (the OpenVINO backend). */
   readonly modelTool?: ToolRegistryOptions["modelTool"];
 }
@@ -166,6 +169,8 @@ async function execute(
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
     random: options.random ?? Math.random,
     toolFor: toolLoader(program, options.baseDir, options),
+    irHash: irHash(program),
+    ...(options.cache !== undefined ? { cache: options.cache } : {}),
     ...(restored !== undefined ? { restored } : {}),
   });
   const result = await execution.run();

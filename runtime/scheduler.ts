@@ -5,6 +5,7 @@
 // releasing its dependants. Knows nothing of terminals or HTTP: it emits events.
 
 import type { IrExpr, IrFlow, IrProgram, IrTask } from "../compiler/ir.ts";
+import type { ResultCache } from "./cache.ts";
 import type { EventBus } from "./events.ts";
 import { evaluate, type Scope } from "./expressions.ts";
 import { Memory } from "./memory.ts";
@@ -54,6 +55,9 @@ export interface SchedulerOptions {
   readonly toolFor: (name: string) => Promise<ToolFunction>;
   /** A stored run to continue. */
   readonly restored?: StoredRun;
+  /** Result cache for tasks with `cache:`, and the IR hash its keys include. */
+  readonly cache?: ResultCache;
+  readonly irHash: string;
 }
 
 interface Node {
@@ -191,7 +195,8 @@ export class Execution {
         }
         case "task": {
           const n = this.nodes.get(r.taskId);
-          if (n === undefined || r.state === "FAILED" || r.upstreamFailed === true) break;
+          // A record written twice (an append that failed after it was stored) counts once.
+          if (n === undefined || n.state !== "PENDING" || r.state === "FAILED" || r.upstreamFailed === true) break;
           n.state = r.state;
           n.attempts = r.attempts;
           n.durationMs = r.durationMs;
@@ -394,6 +399,17 @@ export class Execution {
       defaultTimeoutMs: this.o.defaultTimeoutMs,
       ...(this.o.signal !== undefined ? { runSignal: this.o.signal } : {}),
       random: this.o.random,
+      ...(this.o.cache !== undefined
+        ? {
+            cache: {
+              store: this.o.cache,
+              irHash: this.o.irHash,
+              onLookup: (hit: boolean) => {
+                if (e?.active) e.emit({ type: "task.cache", runId: this.o.runId, taskId: n.id, hit, at: Date.now() });
+              },
+            },
+          }
+        : {}),
       ...(unit.item !== undefined && task.forEach !== undefined ? { item: { variable: task.forEach.variable, value: n.fanOut!.items[unit.item]! } } : {}),
       onAttemptStart: (attempt) => {
         if (e?.active) e.emit({ type: "task.start", runId: this.o.runId, taskId: n.id, attempt, ...(unit.item !== undefined ? { item: unit.item } : {}), at: Date.now() });

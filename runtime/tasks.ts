@@ -4,6 +4,7 @@
 
 import type { IrProgram, IrTask } from "../compiler/ir.ts";
 import { EvaluationError, evaluate, type Scope } from "./expressions.ts";
+import { cacheKey, type ResultCache } from "./cache.ts";
 import type { ToolContext, ToolFunction } from "./tools/tool.ts";
 import { checkValue, setField, toText, withDefaults, type Record_, type Value } from "./values.ts";
 
@@ -18,6 +19,8 @@ export interface AttemptEnvironment {
   /** The run's own signal (cancellation). */
   readonly runSignal?: AbortSignal;
   readonly random: () => number;
+  /** For tasks with `cache:`: the result cache and the IR's hash (part of the key). */
+  readonly cache?: { readonly store: ResultCache; readonly irHash: string; readonly onLookup: (hit: boolean) => void };
   readonly onAttemptStart: (attempt: number) => void;
   readonly onRetry: (attempt: number, error: string, delayMs: number) => void;
   /** The loop variable of a fan-out item. */
@@ -39,12 +42,15 @@ export async function runTask(task: IrTask, env: AttemptEnvironment): Promise<Ou
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     env.onAttemptStart(attempt);
     try {
-      const raw = await produce(task, env, scope, attempt);
-      const output = withDefaults(raw, task.output, env.program);
+      const produced = await produce(task, env, scope, attempt);
+      const output = withDefaults(produced.value, task.output, env.program);
       const shape = checkValue(output, task.output, env.program);
       if (shape !== undefined) throw new Error(`${task.run.kind === "tool" ? `tool '${task.run.tool}'` : "the run expression"} returned the wrong shape: ${shape}`);
       const failed = checkGuards(task, env, scope, output);
-      if (failed === undefined) return { ok: true, output, attempts: attempt, guardFailures };
+      if (failed === undefined) {
+        if (produced.cacheKey !== undefined && env.cache !== undefined) await env.cache.store.set(produced.cacheKey, output, task.cacheTtlMs!).catch(() => undefined);
+        return { ok: true, output, attempts: attempt, guardFailures };
+      }
       guardFailures.push(failed);
       lastError = `guard failed: ${failed}`;
     } catch (err) {
@@ -68,8 +74,14 @@ function itemScope(env: AttemptEnvironment): Scope {
   return { inputs: env.scope.inputs, output: (id) => env.scope.output(id), vars };
 }
 
-async function produce(task: IrTask, env: AttemptEnvironment, scope: Scope, attempt: number): Promise<Value> {
-  if (task.run.kind === "expr") return evaluate(task.run.expr, scope);
+/** A result, with the cache key to store it under once it passes its guards. */
+interface Produced {
+  readonly value: Value;
+  readonly cacheKey?: string;
+}
+
+async function produce(task: IrTask, env: AttemptEnvironment, scope: Scope, attempt: number): Promise<Produced> {
+  if (task.run.kind === "expr") return { value: evaluate(task.run.expr, scope) };
   const args: Record_ = {};
   try {
     for (const name of Object.keys(task.run.args)) setField(args, name, evaluate(task.run.args[name]!, scope));
@@ -78,6 +90,18 @@ async function produce(task: IrTask, env: AttemptEnvironment, scope: Scope, atte
   }
   const tool = env.tool;
   if (tool === undefined) throw new Permanent(`tool '${task.run.tool}' is not available`);
+  const cached = task.cacheTtlMs !== undefined && env.cache !== undefined ? { ...env.cache, key: cacheKey(env.cache.irHash, task.id, args) } : undefined;
+  if (cached !== undefined) {
+    const hit = await cached.store.get(cached.key).catch(() => undefined);
+    cached.onLookup(hit !== undefined);
+    if (hit !== undefined) return { value: hit };
+  }
+  const value = await callTool(task, env, tool, args, attempt);
+  // Stored by runTask, once the guards accept it.
+  return cached !== undefined ? { value, cacheKey: cached.key } : { value };
+}
+
+async function callTool(task: IrTask, env: AttemptEnvironment, tool: ToolFunction, args: Record_, attempt: number): Promise<Value> {
   const timeoutMs = task.timeoutMs ?? env.defaultTimeoutMs;
   const controller = new AbortController();
   const onRunAbort = () => controller.abort(env.runSignal?.reason);
