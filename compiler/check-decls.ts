@@ -230,7 +230,7 @@ export function checkTool(ctx: CheckContext, sym: DeclSymbol): void {
       message: `${owner} is not bound to anything it could run`,
       span: decl.name.span,
       label: "no binding",
-      help: 'bind it to code with ts: "./tools.ts#fn" and python: "pkg.module:fn", or to a model with model: name',
+      help: 'bind it to code with ts: "./tools.ts#fn" and/or python: "pkg.module:fn", or to a model with model: name',
     });
     return;
   }
@@ -383,7 +383,11 @@ export function checkAgent(ctx: CheckContext, decl: A.AgentDecl, scope: FileScop
         } else {
           const hint = didYouMean(item.name, namesOfKind(scope, ["tool"]));
           report(ctx, sym ? "AIW0302" : "AIW0101", {
-            message: sym ? `'${item.name}' is ${sym.kind === "agent" ? "an" : "a"} ${sym.kind}, not a tool` : `unknown tool '${item.name}'`,
+            message: sym
+              ? `'${item.name}' is ${sym.kind === "agent" ? "an" : "a"} ${sym.kind}, not a tool`
+              : scope.ambiguous.has(item.name)
+                ? `'${item.name}' is ambiguous: two imported files declare it`
+                : `unknown tool '${item.name}'`,
             span: item.span,
             label: "not a tool",
             ...(hint ? { help: hint } : {}),

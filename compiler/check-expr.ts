@@ -313,10 +313,17 @@ function inferBinary(env: ExprEnv, e: A.BinaryExpr): Type {
 function inferList(env: ExprEnv, e: A.ListLiteral): Type {
   const types = e.items.map((i) => inferExpr(env, i));
   if (types.length === 0) return list(JSON_TYPE);
-  const first = types[0]!;
-  if (types.every((t) => sameType(t, first))) return list(first);
-  if (types.every((t) => t.kind === "null" || isAssignable(t, optional(nonNull(first))))) return list(optional(nonNull(first)));
-  return list(JSON_TYPE);
+  const concrete = types.find((t) => t.kind !== "null" && !isOpaque(t));
+  if (concrete === undefined) return list(types.some((t) => t.kind === "null") && types.every((t) => t.kind === "null") ? JSON_TYPE : types[0]!);
+  if (types.every((t) => isOpaque(t) || sameType(t, concrete))) return list(concrete);
+  if (types.every((t) => t.kind === "null" || isOpaque(t) || sameType(t, concrete))) return list(optional(concrete));
+  const odd = e.items[types.findIndex((t) => t.kind !== "null" && !isOpaque(t) && !sameType(t, concrete))]!;
+  fail(env, "AIW0201", {
+    message: `a list's items must all have one type: this is ${typeToString(inferExpr({ ...env, reporting: false }, odd))}, the first is ${typeToString(concrete)}`,
+    span: odd.span,
+    label: `expected ${typeToString(concrete)}`,
+  });
+  return list(concrete);
 }
 
 function inferRecord(env: ExprEnv, e: A.RecordLiteral): Type {

@@ -337,9 +337,14 @@ function checkRun(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, run: A.Expr, a
   if (sig === undefined) {
     for (const a of run.args) inferExpr(env, a.value);
     if (name === "") return;
+    const ambiguous = flow.scope.ambiguous.get(name);
     const hint = didYouMean(name, [...namesOfKind(flow.scope, ["tool"]), ...BUILTIN_FUNCTIONS.keys()]);
     report(ctx, sym ? "AIW0302" : "AIW0101", {
-      message: sym ? `'${name}' is ${sym.kind === "agent" ? "an" : "a"} ${sym.kind}, not a tool` : `unknown tool '${name}'`,
+      message: sym
+        ? `'${name}' is ${sym.kind === "agent" ? "an" : "a"} ${sym.kind}, not a tool`
+        : ambiguous
+          ? `'${name}' is ambiguous: it is imported from ${ambiguous.map((a) => `'${a.file.path}'`).join(" and ")}`
+          : `unknown tool '${name}'`,
       span: callee.span,
       label: sym ? "not a tool" : "no tool with this name",
       ...(hint ? { help: hint } : { help: `declare it: tool ${name}(...) -> ... { ts: "./tools.ts#${name}" }` }),
@@ -575,7 +580,7 @@ function checkFlowProperties(ctx: CheckContext, decl: A.FlowDecl, owner: string)
         message: `'${v}' is not a schedule`,
         span: schedule.value.span,
         label: "expected a cron expression or a preset",
-        ...(hint ? { help: hint } : { help: 'write five cron fields such as "0 6 * * 1-5", or @hourly, @daily, @weekly, @monthly, @yearly, @once' }),
+        ...(hint ? { help: hint } : { help: 'write five cron fields such as "0 6 * * 1-5", or @hourly, @daily, @weekly, @monthly, @yearly, @once, @continuous' }),
       });
     }
   }

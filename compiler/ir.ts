@@ -143,8 +143,13 @@ export interface IrFlow {
   readonly startDate: string;
   readonly tags: readonly string[];
   readonly owner?: string;
-  /** Tasks in a deterministic topological order: dependencies first, ties by name. */
+  /** Tasks in a deterministic topological order: dependencies first, ties in source order. */
   readonly tasks: readonly IrTask[];
+  /**
+   * Templates, injected at run time. A template's `dependsOn` lists the tasks
+   * it reads; the task that injects it is added when it is injected (an
+   * injected copy gets the id `<injector>.<template>`).
+   */
   readonly templates: readonly IrTask[];
   readonly location: IrLocation;
 }

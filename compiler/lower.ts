@@ -275,7 +275,7 @@ class Lowering {
       ...(typeof description === "string" ? { description } : {}),
       inputs: this.params(decl.params, info.inputs),
       ...(decl.returnValue !== undefined && info.returnType !== undefined ? { output: { type: this.type(info.returnType), value: this.expr(decl.returnValue, flowScope) } } : {}),
-      schedule: typeof schedule === "string" ? schedule : null,
+      schedule: typeof schedule === "string" ? schedule.trim().split(/\s+/).join(" ") : null,
       startDate: typeof start === "string" ? (normalizeStartDate(start) ?? DEFAULT_START_DATE) : DEFAULT_START_DATE,
       tags: Array.isArray(tags) ? tags.filter((x): x is string => typeof x === "string") : [],
       ...(typeof owner === "string" ? { owner } : {}),

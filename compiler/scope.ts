@@ -52,7 +52,11 @@ export function buildScopes(program: Program): { scopes: Map<string, FileScope>;
     const visible = new Map(own);
     const fromGlob = new Map<string, DeclSymbol>();
     const ambiguous = new Map<string, DeclSymbol[]>();
-    for (const imp of file.imports) {
+    // Names imported by name win over names a whole-file import brings in,
+    // whatever the order of the imports (as Rust's explicit imports shadow globs).
+    const ordered = [...file.imports.filter((i) => i.decl.names !== undefined), ...file.imports.filter((i) => i.decl.names === undefined)];
+    const explicit = new Set<string>();
+    for (const imp of ordered) {
       const targetOwn = imp.target !== undefined ? owns.get(imp.target) : undefined;
       if (targetOwn === undefined) continue; // reported by loadProgram
       if (imp.decl.names !== undefined) {
@@ -71,9 +75,11 @@ export function buildScopes(program: Program): { scopes: Map<string, FileScope>;
             continue;
           }
           addImported(visible, own, sym, id.span, diagnostics);
+          explicit.add(id.name);
         }
       } else {
         for (const sym of targetOwn.values()) {
+          if (explicit.has(sym.name)) continue;
           if (own.has(sym.name)) {
             clash(own.get(sym.name)!, sym, imp.decl.pathSpan, diagnostics);
             continue;

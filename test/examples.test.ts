@@ -208,7 +208,7 @@ describe("document_summary", () => {
       "Deployments happen on weekdays before 16:00.",
       "The status page is updated within fifteen minutes of any severity one incident.",
     ]);
-    expect((json.tasks.summaries!.output as { words: number }[]).map((s) => s.words)).toEqual([18, 15, 16, 12, 14]);
+    expect((json.tasks.summaries!.output as { words: number }[]).map((s) => s.words)).toEqual([18, 15, 16, 12, 13]);
     expect(json.tasks.remember_all!.output).toEqual([1, 2, 3, 4, 5].map((n) => ({ stored: n })));
 
     const out = json.output as { sections: number; best: { text: string; score: number }[] };
