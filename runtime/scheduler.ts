@@ -348,7 +348,8 @@ export class Execution {
     } catch (err) {
       outcome = { ok: false, error: messageOf(err), attempts: 1, guardFailures: [] };
     }
-    n.attempts += outcome.attempts;
+    // A fan-out task's attempts are its most-tried item's.
+    n.attempts = unit.item === undefined ? n.attempts + outcome.attempts : Math.max(n.attempts, outcome.attempts);
     n.guardFailures.push(...outcome.guardFailures);
     // The slot is held until the checkpoint is written, so the scheduler is
     // never idle while a result is still on its way to the store.

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Sets up the clone, then runs a real example: `aiwc check` on examples/*.aiw
-# (to become `aiwc run` once the runtime exists). Usage: bash scripts/example.sh
+# Sets up the clone, then runs real examples with `aiwc run`: the invoice flow
+# (extern TypeScript tools, guards, `when`) and the incident flow (tasks
+# injected at run time), in a scratch work folder holding a copy of
+# examples/data. Usage: bash scripts/example.sh
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,13 +11,24 @@ cd "$ROOT"
 bash scripts/setup.sh
 export PATH="$(bash scripts/node.sh):$PATH"
 
-shopt -s nullglob
-examples=(examples/*.aiw)
-shopt -u nullglob
-if [ "${#examples[@]}" -eq 0 ]; then
-  echo "example: there are no examples yet (no examples/*.aiw in $ROOT); nothing to run."
-  exit 0
-fi
+work="$(mktemp -d "${TMPDIR:-/tmp}/aiwork-example.XXXXXX")"
+cp -R examples/data/. "$work/"
+state="sqlite:$work/.aiw-state/runs.db"
 
-echo "example: node bin/aiwc.js check ${examples[*]}"
-node bin/aiwc.js check "${examples[@]}"
+run() {
+  echo
+  echo "example: aiwc run $*"
+  node bin/aiwc.js run "$@" --work-dir "$work" --state "$state"
+}
+
+node bin/aiwc.js check examples/*.aiw
+run examples/invoice_triage.aiw --input document=invoice-acme.txt
+run examples/invoice_triage.aiw --input document=invoice-big.txt
+run examples/incident_response.aiw --input "report=API down for all customers"
+run examples/nightly_report.aiw --input 'sources=["api","web","batch"]'
+
+echo
+echo "example: files the flows wrote in $work:"
+(cd "$work" && find filed outbox reports status tickets -type f 2>/dev/null | sort | sed 's/^/  /')
+echo "example: runs so far (aiwc runs --state $state):"
+node bin/aiwc.js runs --state "$state"
