@@ -379,8 +379,17 @@ export class Execution {
   private async attempt(unit: Unit): Promise<Outcome> {
     const n = unit.node;
     const task = n.task;
-    const tool = task.run.kind === "tool" ? await this.o.toolFor(task.run.tool) : undefined;
     const agent = task.agent !== undefined ? this.o.program.agents[task.agent] : undefined;
+    if (task.run.kind === "tool" && agent !== undefined) {
+      // The checker enforces the allowlist; the runtime does again, since IR can come from anywhere (REST, Kafka).
+      const name = task.run.tool;
+      const binding = this.o.program.tools[name]?.binding;
+      const memoryTool = binding?.kind === "builtin" && (binding.name === "remember" || binding.name === "recall");
+      if (memoryTool ? agent.memory === null : !agent.tools.includes(name)) {
+        return { ok: false, error: `agent '${task.agent}' may not use the tool '${name}'${memoryTool ? " (it has no memory)" : ""}`, attempts: 1, guardFailures: [] };
+      }
+    }
+    const tool = task.run.kind === "tool" ? await this.o.toolFor(task.run.tool) : undefined;
     const e = this.o.events;
     const key = unit.item === undefined ? `${this.o.runId}:${n.id}` : `${this.o.runId}:${n.id}:${unit.item}`;
     return runTask(task, {

@@ -206,6 +206,18 @@ describe("control flow", () => {
   });
 });
 
+describe("agents", () => {
+  it("refuses at run time a tool the task's agent may not use, even in hand-made IR", async () => {
+    const ir = compileFlow(`
+      agent careful { role: "r" goal: "g" tools: [flaky] }
+      flow f() { task t { agent: careful run: flaky(pass_on: 1) } }`);
+    const forged = structuredClone(ir) as { agents: Record<string, { tools: string[] }> };
+    forged.agents["careful"]!.tools = [];
+    const r = await runFlow(forged as unknown as IrProgram, "f", {}, { workDir: workDir(), baseDir: repo });
+    expect(r.tasks["t"]).toMatchObject({ state: "FAILED", error: "agent 'careful' may not use the tool 'flaky'" });
+  });
+});
+
 describe("inputs", () => {
   it("refuses a missing input before anything runs", async () => {
     await expect(run(`flow f(doc: string) { task t { run: wait(name: doc, ms: 1) } }`)).rejects.toThrow(InputError);
