@@ -3,7 +3,10 @@
 //
 // Schema (schema_version 1):
 //   meta(key PRIMARY KEY, value)         application = 'aiwork-state', schema_version = '1'
-//   runs(id PRIMARY KEY, flow, status, meta JSON, created_at, updated_at)
+//   runs(id PRIMARY KEY, flow, status, created_at, updated_at)
+//   run_meta(id PRIMARY KEY, meta JSON)    apart from runs: `runs` rows are
+//                                          updated after every task, and SQLite
+//                                          rewrites a whole row (the IR can be MBs)
 //   log(run_id, seq, record JSON, PRIMARY KEY (run_id, seq))   append-only
 //
 // Safety of the user's files comes first: the file is inspected before anything
@@ -92,6 +95,7 @@ export class SqliteStateStore implements StateStore {
   readonly #db: DatabaseSyncType;
   readonly #stmts: {
     readonly insertRun: StatementSync;
+    readonly insertMeta: StatementSync;
     readonly runExists: StatementSync;
     readonly lastSeq: StatementSync;
     readonly insertLog: StatementSync;
@@ -107,15 +111,14 @@ export class SqliteStateStore implements StateStore {
     this.path = path;
     this.#db = db;
     this.#stmts = {
-      insertRun: db.prepare(
-        "INSERT INTO runs (id, flow, status, meta, created_at, updated_at) VALUES (?, ?, 'RUNNING', ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-      ),
+      insertRun: db.prepare("INSERT INTO runs (id, flow, status, created_at, updated_at) VALUES (?, ?, 'RUNNING', ?, ?) ON CONFLICT (id) DO NOTHING"),
+      insertMeta: db.prepare("INSERT INTO run_meta (id, meta) VALUES (?, ?)"),
       runExists: db.prepare("SELECT 1 AS x FROM runs WHERE id = ?"),
       lastSeq: db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM log WHERE run_id = ?"),
       insertLog: db.prepare("INSERT INTO log (run_id, seq, record) VALUES (?, ?, ?)"),
       touchRun: db.prepare("UPDATE runs SET updated_at = ? WHERE id = ?"),
       setStatus: db.prepare("UPDATE runs SET status = ?, updated_at = ? WHERE id = ?"),
-      getRun: db.prepare("SELECT meta, status FROM runs WHERE id = ?"),
+      getRun: db.prepare("SELECT m.meta AS meta, r.status AS status FROM runs r JOIN run_meta m ON m.id = r.id WHERE r.id = ?"),
       getLog: db.prepare("SELECT seq, record FROM log WHERE run_id = ? ORDER BY seq"),
       // Ties on created_at are broken by id, the same rule as the Redis store.
       listRuns: db.prepare("SELECT id, flow, status, created_at, updated_at FROM runs ORDER BY created_at DESC, id DESC LIMIT ?"),
@@ -179,8 +182,9 @@ export class SqliteStateStore implements StateStore {
     const createdAt = normaliseDate(meta);
     const json = toJson(meta, () => `run '${meta.runId}': the run's metadata`);
     this.#write("create run", () => {
-      const r = this.#stmts.insertRun.run(meta.runId, meta.flow, json, createdAt, new Date().toISOString());
+      const r = this.#stmts.insertRun.run(meta.runId, meta.flow, createdAt, new Date().toISOString());
       if (Number(r.changes) === 0) throw new StateStoreError(`run '${meta.runId}' already exists in '${this.path}'`);
+      this.#stmts.insertMeta.run(meta.runId, json);
     });
   }
 
@@ -351,7 +355,7 @@ function inspect(db: DatabaseSyncType, file: string): "empty" | "ours" | "ready"
       `'${file}' was written by a newer AIWork (state schema_version ${version}; this one reads ${SCHEMA_VERSION}): upgrade AIWork to use it`,
     );
   }
-  return tables.includes("runs") && tables.includes("log") ? "ready" : "ours";
+  return tables.includes("runs") && tables.includes("log") && tables.includes("run_meta") ? "ready" : "ours";
 }
 
 /** Creates the schema in one transaction (checked again inside: another process may have won). */
@@ -366,11 +370,14 @@ function initialise(db: DatabaseSyncType, file: string): void {
         id TEXT PRIMARY KEY,
         flow TEXT NOT NULL,
         status TEXT NOT NULL,
-        meta TEXT NOT NULL,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
       );
       CREATE INDEX IF NOT EXISTS runs_by_creation ON runs (created_at DESC, id DESC);
+      CREATE TABLE IF NOT EXISTS run_meta (
+        id TEXT PRIMARY KEY REFERENCES runs (id),
+        meta TEXT NOT NULL
+      ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS log (
         run_id TEXT NOT NULL REFERENCES runs (id),
         seq INTEGER NOT NULL,
