@@ -28,7 +28,8 @@ export function attachLiveView(bus: EventBus, write: (s: string) => void, interv
   let dirty = false;
   let title = "";
   const draw = () => {
-    if (!dirty) return;
+    // Running tasks' times advance even when no event arrives.
+    if (!dirty && ![...rows.values()].some((r) => r.status === "RUNNING" || r.status === "RETRYING")) return;
     dirty = false;
     const lines = [title];
     const width = Math.max(4, ...[...rows.keys()].map((k) => k.length));
@@ -42,7 +43,8 @@ export function attachLiveView(bus: EventBus, write: (s: string) => void, interv
     }
     // Move up over the previous drawing, then clear each line as it is rewritten.
     const up = drawnLines > 0 ? `\x1b[${drawnLines}F` : "";
-    write(`${up}${lines.map((l) => `\x1b[2K${truncate(l, process.stdout.columns ?? 120)}`).join("\n")}\n`);
+    // A terminal of unknown width reports 0 columns.
+    write(`${up}${lines.map((l) => `\x1b[2K${truncate(l, process.stdout.columns || 120)}`).join("\n")}\n`);
     drawnLines = lines.length;
   };
   const timer = setInterval(draw, intervalMs);
@@ -91,7 +93,7 @@ function apply(rows: Map<string, Row>, e: RunEvent, setTitle: (t: string) => voi
       break;
     }
     case "task.complete":
-      rows.set(e.taskId, { ...(rows.get(e.taskId) ?? { attempt: 0 }), status: "COMPLETED", durationMs: e.durationMs, attempt: e.attempts, ...(e.restored ? { note: "from an earlier run" } : {}) });
+      rows.set(e.taskId, { status: "COMPLETED", durationMs: e.durationMs, attempt: e.attempts, ...(e.restored ? { note: "from an earlier run" } : {}) });
       break;
     case "task.fail":
       rows.set(e.taskId, { ...(rows.get(e.taskId) ?? { attempt: 0 }), status: "FAILED", durationMs: e.durationMs, attempt: e.attempts, note: clean(e.error) });
@@ -164,6 +166,6 @@ function truncate(line: string, width: number): string {
 }
 
 /** Tool messages are user text: control characters would move the cursor. */
-function clean(text: string): string {
+export function clean(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, " ");
 }

@@ -32,6 +32,8 @@ function stringParts(file: string, t: IToken, diagnostics: Diagnostic[]): (strin
   const base = t.startOffset;
   const closed = t.tokenType.name === "String" || t.tokenType.name === "SingleQuotedString";
   const end = closed ? image.length - 1 : image.length;
+  // Most strings hold neither escapes nor interpolations.
+  if (image.indexOf("\\", 1) < 0 && image.indexOf("$", 1) < 0) return [image.slice(1, end)];
   const parts: (string | A.Expr)[] = [];
   let text = "";
   let i = 1;

@@ -15,8 +15,10 @@ export function attachJsonLog(bus: EventBus, destination: string): () => Promise
   return () =>
     new Promise((resolve) => {
       off();
-      dest.flushSync?.();
+      // end() flushes what is buffered, even when the file is not open yet
+      // (flushSync would throw then); resolve once the stream is closed.
+      dest.once("close", () => resolve());
+      dest.once("error", () => resolve());
       dest.end();
-      resolve();
     });
 }

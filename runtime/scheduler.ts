@@ -296,7 +296,9 @@ export class Execution {
     if (this.draining) return;
     this.draining = true;
     try {
-      for (let n = this.readyList.pop(); n !== undefined; n = this.readyList.pop()) this.becomeReady(n);
+      // First ready, first looked at: tasks ready together start in source order.
+      for (let i = 0; i < this.readyList.length; i++) this.becomeReady(this.readyList[i]!);
+      this.readyList.length = 0;
     } finally {
       this.draining = false;
     }

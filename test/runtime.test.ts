@@ -211,7 +211,7 @@ describe("agents", () => {
     const ir = compileFlow(`
       agent careful { role: "r" goal: "g" tools: [flaky] }
       flow f() { task t { agent: careful run: flaky(pass_on: 1) } }`);
-    const forged = structuredClone(ir) as { agents: Record<string, { tools: string[] }> };
+    const forged = structuredClone(ir) as unknown as { agents: Record<string, { tools: string[] }> };
     forged.agents["careful"]!.tools = [];
     const r = await runFlow(forged as unknown as IrProgram, "f", {}, { workDir: workDir(), baseDir: repo });
     expect(r.tasks["t"]).toMatchObject({ state: "FAILED", error: "agent 'careful' may not use the tool 'flaky'" });

@@ -3,7 +3,7 @@
 // document with --json. `--resume RUN_ID` continues an interrupted run.
 // Exit 0 when the flow completes, 1 when it fails, 2 on usage or compile errors.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as nodePath from "node:path";
 import { Command, Option } from "commander";
 import { compile } from "../../compiler/compile.ts";
@@ -12,14 +12,16 @@ import { renderDiagnostics } from "../../compiler/render-diagnostic.ts";
 import { EventBus } from "../../runtime/events.ts";
 import { attachJsonLog } from "../../runtime/logs.ts";
 import { RunMetrics } from "../../runtime/metrics.ts";
-import { InputError, resumeRun, runFlow, type RunOptions } from "../../runtime/run.ts";
+import { InputError, prepareInputs, resumeRun, runFlow, type RunOptions } from "../../runtime/run.ts";
 import type { RunResult } from "../../runtime/scheduler.ts";
 import { openStateStore } from "../../runtime/state/open-store.ts";
 import { withFaults } from "../../runtime/state/faults.ts";
+import { TieredResultCache } from "../../runtime/result-cache.ts";
+import { lazyModelTools } from "../../runtime/inference/model-tool.ts";
 import { StateStoreError, type StateStore } from "../../runtime/state/store.ts";
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, type CommandContext } from "../context.ts";
 import { requireFiles } from "../files.ts";
-import { attachLiveView, attachPlainView } from "../progress.ts";
+import { attachLiveView, attachPlainView, clean } from "../progress.ts";
 
 interface RunFlags {
   flow?: string;
@@ -32,6 +34,7 @@ interface RunFlags {
   workDir?: string;
   metrics?: string;
   log?: string;
+  cache?: string;
 }
 
 export function runCommand(ctx: CommandContext): Command {
@@ -48,6 +51,7 @@ export function runCommand(ctx: CommandContext): Command {
     .option("--work-dir <dir>", "folder that file tools may read and write (default: the current folder)")
     .option("--metrics <file>", "write Prometheus metrics to this file at the end")
     .option("--log <file>", "write JSON logs to this file ('-' for stderr)")
+    .option("--cache <url>", "result cache for tasks with cache: 'memory' (in-process) or redis://host:port (in-process LRU in front of Redis)")
     .action(async (file: string | undefined, flags: RunFlags) => {
       ctx.exitCode = await run(ctx, file, flags);
     });
@@ -58,6 +62,34 @@ async function run(ctx: CommandContext, file: string | undefined, flags: RunFlag
   if (!Number.isInteger(concurrency) || concurrency < 1) return usage(ctx, `--concurrency must be a whole number of at least 1, not '${flags.concurrency}'`);
   if (file === undefined && flags.resume === undefined) return usage(ctx, "give a .aiw file to run, or --resume RUN_ID");
   if (file !== undefined && flags.resume !== undefined) return usage(ctx, "give either a file or --resume, not both");
+
+  // Everything that can be refused is checked before the state store is opened (and created).
+  let compiled: { ir: IrProgram; flow: string; inputs: Record<string, unknown> } | undefined;
+  if (file !== undefined) {
+    if (!requireFiles(ctx, [file])) return EXIT_USAGE;
+    const c = compile([file]);
+    if (c.ir === undefined) {
+      ctx.stderr(renderDiagnostics(c.diagnostics, c.sourceOf, { color: ctx.isTTY }));
+      return EXIT_USAGE;
+    }
+    const flow = chooseFlow(ctx, c.ir, flags.flow);
+    if (flow === undefined) return EXIT_USAGE;
+    const inputs = readInputs(ctx, c.ir, flow, flags);
+    if (inputs === undefined) return EXIT_USAGE;
+    try {
+      prepareInputs(c.ir, flow, inputs);
+    } catch (err) {
+      if (err instanceof InputError) return inputProblems(ctx, err);
+      throw err;
+    }
+    compiled = { ir: c.ir, flow, inputs };
+  }
+  const workDir = nodePath.resolve(flags.workDir ?? process.cwd());
+  try {
+    mkdirSync(workDir, { recursive: true });
+  } catch (err) {
+    return usage(ctx, `cannot create the work folder '${workDir}': ${err instanceof Error ? err.message : String(err)}`);
+  }
 
   let store: StateStore;
   try {
@@ -72,41 +104,58 @@ async function run(ctx: CommandContext, file: string | undefined, flags: RunFlag
   if (flags.log !== undefined) detach.push(attachJsonLog(events, flags.log));
   if (!flags.json) detach.push(ctx.isTTY ? attachLiveView(events, ctx.stderr) : attachPlainView(events, ctx.stderr));
   const cwd = process.cwd();
+  let cache: TieredResultCache | undefined;
+  if (flags.cache !== undefined) {
+    const warn = (_f: object, message: string) => ctx.stderr(`warning: ${message}\n`);
+    try {
+      cache = await TieredResultCache.open({
+        ...(flags.cache === "memory" ? {} : { redisUrl: flags.cache }),
+        ...(metrics !== undefined ? { registry: metrics.registry } : {}),
+        logger: { warn, info: () => undefined },
+      });
+    } catch (err) {
+      for (const d of detach) await d();
+      await store.close();
+      return usage(ctx, `--cache: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   const options: RunOptions = {
     store,
     events,
     concurrency,
-    workDir: nodePath.resolve(flags.workDir ?? cwd),
+    workDir,
     baseDir: cwd,
+    ...(cache !== undefined ? { cache } : {}),
+    modelTool: (name, tool, sourceDir) => models.modelTool(name, tool, sourceDir),
   };
+  // Model tools (OpenVINO) are set up on first use, for the program being run or resumed.
+  const models = lazyModelTools(async () => {
+    if (flags.resume === undefined) return { program: compiled!.ir, baseDir: cwd };
+    const stored = await store.loadRun(flags.resume);
+    return { program: stored!.meta.ir as unknown as IrProgram, baseDir: stored!.meta.baseDir ?? cwd };
+  });
   try {
     let result: RunResult;
     if (flags.resume !== undefined) {
       result = await resumeRun(flags.resume, { ...options, store });
     } else {
-      if (!requireFiles(ctx, [file!])) return EXIT_USAGE;
-      const c = compile([file!]);
-      if (c.ir === undefined) {
-        ctx.stderr(renderDiagnostics(c.diagnostics, c.sourceOf, { color: ctx.isTTY }));
-        return EXIT_USAGE;
-      }
-      const flow = chooseFlow(ctx, c.ir, flags.flow);
-      if (flow === undefined) return EXIT_USAGE;
-      const inputs = readInputs(ctx, c.ir, flow, flags);
-      if (inputs === undefined) return EXIT_USAGE;
-      result = await runFlow(c.ir, flow, inputs, options);
+      result = await runFlow(compiled!.ir, compiled!.flow, compiled!.inputs, options);
     }
     for (const d of detach) await d();
     detach.length = 0;
-    if (metrics !== undefined) writeFileSync(flags.metrics!, await metrics.text());
+    if (metrics !== undefined) {
+      try {
+        mkdirSync(nodePath.dirname(nodePath.resolve(flags.metrics!)), { recursive: true });
+        writeFileSync(flags.metrics!, await metrics.text());
+      } catch (err) {
+        ctx.stderr(`error: cannot write metrics to '${flags.metrics}': ${err instanceof Error ? err.message : String(err)}\n`);
+      }
+    }
     if (flags.json) ctx.stdout(`${JSON.stringify(resultJson(result), null, 2)}\n`);
-    else if (result.status === "FAILED") ctx.stderr(`error: ${result.error ?? "the flow failed"}\n`);
+    else if (result.status === "FAILED") ctx.stderr(`error: ${clean(result.error ?? "the flow failed")}\n`);
     return result.status === "COMPLETED" ? EXIT_OK : EXIT_ERRORS;
   } catch (err) {
-    if (err instanceof InputError) {
-      ctx.stderr(`error: the inputs do not fit the flow:\n${err.problems.map((p) => `  - ${p}`).join("\n")}\n`);
-      return EXIT_USAGE;
-    }
+    if (err instanceof InputError) return inputProblems(ctx, err);
     if (err instanceof StateStoreError) {
       ctx.stderr(`error: ${err.message}\n`);
       return EXIT_USAGE;
@@ -114,8 +163,15 @@ async function run(ctx: CommandContext, file: string | undefined, flags: RunFlag
     throw err;
   } finally {
     for (const d of detach) await d();
+    await models.close();
     await store.close();
+    await cache?.close();
   }
+}
+
+function inputProblems(ctx: CommandContext, err: InputError): number {
+  ctx.stderr(`error: the inputs do not fit the flow:\n${err.problems.map((p) => `  - ${clean(p)}`).join("\n")}\n`);
+  return EXIT_USAGE;
 }
 
 function usage(ctx: CommandContext, message: string): number {
