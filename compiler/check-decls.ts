@@ -10,6 +10,7 @@ import { AGENT_PROPERTIES, MODEL_PROPERTIES, TOOL_PROPERTIES, checkBlock, first 
 import { declaredType, resolveType } from "./check-types.ts";
 import { constantValue } from "./constant.ts";
 import type { DeclSymbol, FileScope } from "./scope.ts";
+import type { Span } from "./source.ts";
 import { namesOfKind } from "./scope.ts";
 import { didYouMean } from "./suggest.ts";
 import { JSON_TYPE, NUMBER, STRING, isAssignable, list, record, typeToString, type Type } from "./types.ts";
@@ -326,12 +327,42 @@ function checkModelBinding(ctx: CheckContext, scope: FileScope, sig: ToolSignatu
       label: `${lastOut} classes`,
     });
   }
+  checkPortsFit(ctx, info, modelName, preKind, postKind ?? "raw", pre?.value?.span ?? sig.decl!.name.span, post?.value?.span ?? sig.decl!.name.span, input?.type);
   if (!isAssignable(postType, sig.returns)) {
     report(ctx, "AIW0201", {
       message: `${owner} returns ${typeToString(sig.returns)}, but '${postKind}' gives ${typeToString(postType)}`,
       span: sig.decl!.returns?.span ?? sig.decl!.name.span,
       label: `'${postKind}' gives ${typeToString(postType)}`,
     });
+  }
+}
+
+/** What pre and post need of the declared ports (the runtime checks the model file's real ports again). */
+function checkPortsFit(ctx: CheckContext, info: ModelInfo, modelName: string, preKind: string | undefined, postKind: string, preSpan: Span, postSpan: Span, param: Type | undefined): void {
+  const mismatch = (message: string, span: Span, label: string, port: A.PortDecl) =>
+    report(ctx, "AIW0601", { message, span, label, secondary: [{ span: port.span, message: `model '${modelName}' declares it here` }] });
+  const input = info.inputs[0];
+  if ((preKind === "hashed_words" || preKind === "numbers") && info.inputs.length > 1) {
+    mismatch(`${preKind} feeds one input, but model '${modelName}' declares ${info.inputs.length}: ${info.inputs.map((p) => p.name.name).join(", ")}`, preSpan, "feeds one input", info.inputs[1]!);
+  } else if (preKind === "hashed_words" && input !== undefined && input.dtype.name !== "f32") {
+    mismatch(`hashed_words makes f32 features, but the model's input '${input.name.name}' is ${input.dtype.name}`, preSpan, "f32 features", input);
+  } else if (preKind === "numbers" && input !== undefined && (input.dtype.name === "string" || input.dtype.name === "boolean")) {
+    mismatch(`numbers cannot feed the ${input.dtype.name} input '${input.name.name}'`, preSpan, "numbers", input);
+  } else if (preKind === "numbers" && input !== undefined && input.dims.length === 1 && param !== undefined && isAssignable(param, list(list(NUMBER))) && !isAssignable(param, list(NUMBER))) {
+    mismatch(`the model's input '${input.name.name}' has one dimension: it takes a number[], not rows of numbers`, preSpan, "rows of numbers", input);
+  } else if (preKind === "tokenizer") {
+    const bad = info.inputs.find((p) => p.dtype.name !== "i64" && p.dtype.name !== "i32");
+    if (bad !== undefined) mismatch(`a tokenizer gives token ids (i64), but the model's input '${bad.name.name}' is ${bad.dtype.name}`, preSpan, "token ids", bad);
+  }
+  const output = info.outputs[0];
+  if (output === undefined) return;
+  const rank = output.dims.length;
+  if ((postKind === "argmax" || postKind === "scores") && (rank < 1 || rank > 2)) {
+    mismatch(`${postKind} needs an output of class scores ([?, N] or [N]), but '${output.name.name}' has ${rank} dimensions`, postSpan, "class scores", output);
+  } else if (postKind === "embedding" && (rank < 2 || rank > 3)) {
+    mismatch(`embedding needs an output [?, hidden] or [?, tokens, hidden], but '${output.name.name}' has ${rank} dimensions`, postSpan, "an embedding", output);
+  } else if (postKind !== "raw" && output.dtype.name === "string") {
+    mismatch(`${postKind} needs a numeric output, but '${output.name.name}' is a string tensor`, postSpan, "numbers", output);
   }
 }
 

@@ -751,8 +751,12 @@ compiles and runs.`,
     title: "model shape mismatch",
     explanation: `A model-bound tool does not fit the shapes its model declares:
 hashed_words makes a different number of features than the model's input
-takes, or the model has a different number of labels than its output has
-classes.
+takes, the model has a different number of labels than its output has
+classes, or the pre- or post-processing cannot fit the declared ports
+(hashed_words and numbers feed one input, hashed_words an f32 one; a
+tokenizer feeds token ids; argmax and scores need class scores, embedding an
+output [?, hidden] or [?, tokens, hidden]). The runtime checks the model
+file's real ports again when it loads.
 
   model ticket_classifier {
     ...

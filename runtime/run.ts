@@ -8,6 +8,7 @@ import type { IrProgram, JsonValue } from "../compiler/ir.ts";
 import { IR_VERSION } from "../compiler/ir.ts";
 import type { ResultCache } from "./cache.ts";
 import type { EventBus } from "./events.ts";
+import type { Embedder } from "./memory.ts";
 import { Execution, type RunResult } from "./scheduler.ts";
 import { StateStoreError, type StateStore, type StoredRun } from "./state/store.ts";
 import { createToolRegistry, type ToolRegistryOptions } from "./tools/registry.ts";
@@ -33,6 +34,8 @@ export interface RunOptions {
   readonly runId?: string;
   /** Result cache for tasks with `cache:` (an in-process LRU in front of Redis). */
   readonly cache?: ResultCache;
+  /** Embeds memory texts for semantic recall beside BM25 (runtime/inference/embedder.ts). */
+  readonly memoryEmbedder?: Embedder;
   /** Implementations of model-backed tools (the OpenVINO backend). */
   readonly modelTool?: ToolRegistryOptions["modelTool"];
 }
@@ -171,6 +174,7 @@ async function execute(
     toolFor: toolLoader(program, options.baseDir, options),
     irHash: irHash(program),
     ...(options.cache !== undefined ? { cache: options.cache } : {}),
+    ...(options.memoryEmbedder !== undefined ? { memoryEmbedder: options.memoryEmbedder } : {}),
     ...(restored !== undefined ? { restored } : {}),
   });
   const result = await execution.run();

@@ -8,7 +8,7 @@ import type { IrExpr, IrFlow, IrProgram, IrTask } from "../compiler/ir.ts";
 import type { ResultCache } from "./cache.ts";
 import type { EventBus } from "./events.ts";
 import { evaluate, type Scope } from "./expressions.ts";
-import { Memory } from "./memory.ts";
+import { Memory, type Embedder } from "./memory.ts";
 import { faultBetweenTasks } from "./state/faults.ts";
 import type { LogRecord, StateStore, StoredRun, TaskState } from "./state/store.ts";
 import { messageOf, runTask, type Outcome } from "./tasks.ts";
@@ -57,6 +57,8 @@ export interface SchedulerOptions {
   readonly restored?: StoredRun;
   /** Result cache for tasks with `cache:`, and the IR hash its keys include. */
   readonly cache?: ResultCache;
+  /** Adds semantic recall to agent memory (RunOptions.memoryEmbedder). */
+  readonly memoryEmbedder?: Embedder;
   readonly irHash: string;
 }
 
@@ -166,7 +168,7 @@ export class Execution {
   memoryOf(agent: string): Memory {
     let m = this.memories.get(agent);
     if (m === undefined) {
-      m = new Memory((text) => this.write([{ kind: "memory", agent, text }]));
+      m = new Memory((text) => this.write([{ kind: "memory", agent, text }]), this.o.memoryEmbedder);
       this.memories.set(agent, m);
     }
     return m;

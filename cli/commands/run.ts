@@ -17,6 +17,7 @@ import type { RunResult } from "../../runtime/scheduler.ts";
 import { openStateStore } from "../../runtime/state/open-store.ts";
 import { withFaults } from "../../runtime/state/faults.ts";
 import { TieredResultCache } from "../../runtime/result-cache.ts";
+import { TextEmbedder } from "../../runtime/inference/embedder.ts";
 import { lazyModelTools } from "../../runtime/inference/model-tool.ts";
 import { StateStoreError, type StateStore } from "../../runtime/state/store.ts";
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, type CommandContext } from "../context.ts";
@@ -35,6 +36,7 @@ interface RunFlags {
   metrics?: string;
   log?: string;
   cache?: string;
+  semanticMemory?: string | boolean;
 }
 
 export function runCommand(ctx: CommandContext): Command {
@@ -52,6 +54,7 @@ export function runCommand(ctx: CommandContext): Command {
     .option("--metrics <file>", "write Prometheus metrics to this file at the end")
     .option("--log <file>", "write JSON logs to this file ('-' for stderr)")
     .option("--cache <url>", "result cache for tasks with cache: 'memory' (in-process) or redis://host:port (in-process LRU in front of Redis)")
+    .option("--semantic-memory [dir]", "agent memory also recalls by meaning: sentence embeddings (all-MiniLM-L6-v2 and its tokenizer in dir, default models/build/minilm) fused with BM25")
     .action(async (file: string | undefined, flags: RunFlags) => {
       ctx.exitCode = await run(ctx, file, flags);
     });
@@ -119,6 +122,17 @@ async function run(ctx: CommandContext, file: string | undefined, flags: RunFlag
       return usage(ctx, `--cache: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  let memoryEmbedder: TextEmbedder | undefined;
+  if (flags.semanticMemory !== undefined) {
+    try {
+      memoryEmbedder = await TextEmbedder.open(typeof flags.semanticMemory === "string" ? nodePath.resolve(flags.semanticMemory) : undefined);
+    } catch (err) {
+      for (const d of detach) await d();
+      await store.close();
+      await cache?.close();
+      return usage(ctx, `--semantic-memory: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   const options: RunOptions = {
     store,
     events,
@@ -127,6 +141,7 @@ async function run(ctx: CommandContext, file: string | undefined, flags: RunFlag
     baseDir: cwd,
     ...(cache !== undefined ? { cache } : {}),
     modelTool: (name, tool, sourceDir) => models.modelTool(name, tool, sourceDir),
+    ...(memoryEmbedder !== undefined ? { memoryEmbedder } : {}),
   };
   // Model tools (OpenVINO) are set up on first use, for the program being run or resumed.
   const models = lazyModelTools(async () => {
@@ -164,6 +179,7 @@ async function run(ctx: CommandContext, file: string | undefined, flags: RunFlag
   } finally {
     for (const d of detach) await d();
     await models.close();
+    memoryEmbedder?.close();
     await store.close();
     await cache?.close();
   }
@@ -179,7 +195,7 @@ function usage(ctx: CommandContext, message: string): number {
   return EXIT_USAGE;
 }
 
-function chooseFlow(ctx: CommandContext, ir: IrProgram, wanted: string | undefined): string | undefined {
+export function chooseFlow(ctx: CommandContext, ir: IrProgram, wanted: string | undefined): string | undefined {
   const names = Object.keys(ir.flows);
   if (wanted !== undefined) {
     if (names.includes(wanted)) return wanted;
@@ -192,7 +208,7 @@ function chooseFlow(ctx: CommandContext, ir: IrProgram, wanted: string | undefin
 }
 
 /** --inputs file, then --input key=value pairs on top; values parsed by the input's declared type. */
-function readInputs(ctx: CommandContext, ir: IrProgram, flowName: string, flags: RunFlags): Record<string, unknown> | undefined {
+export function readInputs(ctx: CommandContext, ir: IrProgram, flowName: string, flags: Pick<RunFlags, "input" | "inputs">): Record<string, unknown> | undefined {
   const flow = ir.flows[flowName]!;
   let inputs: Record<string, unknown> = {};
   if (flags.inputs !== undefined) {

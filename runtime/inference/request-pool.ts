@@ -1,0 +1,91 @@
+// A pool of infer requests over one compiled model. A call takes a free
+// request (or waits for one), runs it and gives it back. Cheap models run on
+// the calling thread (an FFI round trip costs microseconds, a worker-thread
+// hop tens of them); a model whose calls take longer than SYNC_BELOW_MS runs
+// on worker threads, so the event loop keeps serving other tasks meanwhile and
+// several requests can use OpenVINO's streams at once.
+
+import type { CompiledModel, InferRequest, Tensor } from "./backend.ts";
+
+/** Calls shorter than this (moving average) stay on the calling thread. */
+export const SYNC_BELOW_MS = 0.5;
+
+export type InferMode = "auto" | "sync" | "async";
+
+export class InferRequestPool {
+  readonly size: number;
+  private readonly compiled: CompiledModel;
+  private readonly free: InferRequest[] = [];
+  private readonly all: InferRequest[] = [];
+  private readonly waiting: ((r: InferRequest) => void)[] = [];
+  private readonly mode: InferMode;
+  /** Moving average of one call's duration, ms; undefined until measured. */
+  private averageMs: number | undefined;
+  private closed = false;
+  private outstanding = 0;
+  private drained: (() => void) | undefined;
+  /** Calls made, for tests and benchmarks. */
+  calls = 0;
+
+  constructor(compiled: CompiledModel, size: number = compiled.optimalRequests, mode: InferMode = "auto") {
+    this.compiled = compiled;
+    this.size = Math.max(1, size);
+    this.mode = mode;
+  }
+
+  private take(): InferRequest | Promise<InferRequest> {
+    if (this.closed) throw new Error("the model was unloaded");
+    const r = this.free.pop();
+    if (r !== undefined) return r;
+    if (this.all.length < this.size) {
+      const created = this.compiled.createRequest();
+      this.all.push(created);
+      return created;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private give(r: InferRequest): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next(r);
+    else if (this.closed) r.free();
+    else this.free.push(r);
+  }
+
+  private useSync(mode: InferMode): boolean {
+    if (mode !== "auto") return mode === "sync";
+    return this.averageMs === undefined || this.averageMs < SYNC_BELOW_MS;
+  }
+
+  /** `mode` overrides the pool's for one call (the batcher runs whole batches off the event loop). */
+  async run(inputs: readonly Tensor[], mode: InferMode = this.mode): Promise<Tensor[]> {
+    const taken = this.take();
+    const req = taken instanceof Promise ? await taken : taken;
+    this.outstanding++;
+    this.calls++;
+    const start = performance.now();
+    try {
+      const sync = this.useSync(mode);
+      const out = sync ? req.inferSync(inputs) : await req.infer(inputs);
+      const ms = performance.now() - start;
+      this.averageMs = this.averageMs === undefined ? ms : this.averageMs * 0.8 + ms * 0.2;
+      return out;
+    } finally {
+      this.outstanding--;
+      this.give(req);
+      if (this.closed && this.outstanding === 0) this.drained?.();
+    }
+  }
+
+  /**
+   * Frees every request, those in use when they come back; resolves when all
+   * are freed (then the caller may free the compiled model).
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    for (const r of this.free) r.free();
+    this.free.length = 0;
+    if (this.outstanding === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.drained = resolve));
+  }
+}
