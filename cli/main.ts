@@ -8,6 +8,7 @@ import { explainCommand } from "./commands/explain.ts";
 import { fmtCommand } from "./commands/fmt.ts";
 import { graphCommand } from "./commands/graph.ts";
 import { irCommand } from "./commands/ir.ts";
+import { lspCommand } from "./commands/lsp.ts";
 import { runCommand } from "./commands/run.ts";
 import { runsCommand } from "./commands/runs.ts";
 import type { CommandContext } from "./context.ts";
@@ -45,4 +46,4 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
 }
 
 /** Subcommands registered by other modules (kept as a list so each lives in its own file). */
-const extraCommands: ((ctx: CommandContext) => Command)[] = [];
+const extraCommands: ((ctx: CommandContext) => Command)[] = [lspCommand];
