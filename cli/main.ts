@@ -4,6 +4,7 @@
 
 import { Command, CommanderError } from "commander";
 import { checkCommand } from "./commands/check.ts";
+import { compileCommand } from "./commands/compile.ts";
 import { explainCommand } from "./commands/explain.ts";
 import { fmtCommand } from "./commands/fmt.ts";
 import { graphCommand } from "./commands/graph.ts";
@@ -28,7 +29,7 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
     .showHelpAfterError("(run 'aiwc help' for usage)")
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
     .exitOverride();
-  for (const make of [checkCommand, irCommand, explainCommand, fmtCommand, graphCommand, runCommand, runsCommand, ...extraCommands]) {
+  for (const make of [checkCommand, irCommand, explainCommand, fmtCommand, graphCommand, runCommand, runsCommand, compileCommand, ...extraCommands]) {
     // addCommand does not pass settings down the way .command() does.
     const cmd = make(ctx).copyInheritedSettings(program);
     program.addCommand(cmd);

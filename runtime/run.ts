@@ -62,7 +62,7 @@ export function prepareInputs(program: IrProgram, flowName: string, raw: Readonl
   for (const p of flow.inputs) {
     const given = Object.hasOwn(raw, p.name) ? raw[p.name] : undefined;
     if (given === undefined) {
-      if (p.default !== undefined) out[p.name] = p.default;
+      if (p.default !== undefined) out[p.name] = withDefaults(p.default, p.type, program);
       else if (p.type.kind === "optional") out[p.name] = null;
       else problems.push(`input '${p.name}' is required (${describeType(p.type)})`);
       continue;

@@ -481,7 +481,8 @@ export class Execution {
       }
     }
     for (const dependant of injector.dependants) {
-      if (dependant === node) continue;
+      // Tasks injected by the same injector do not wait for each other.
+      if (dependant === node || dependant.injectedBy === injector.id) continue;
       node.dependants.push(dependant);
       dependant.deps.push(id);
       dependant.remaining++;

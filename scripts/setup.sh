@@ -13,7 +13,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export AIW_CACHE="${AIW_CACHE:-$HOME/.cache/aiwork}"
 mkdir -p "$AIW_CACHE"
 
-STEPS=(node npm redis models airflow)
+STEPS=(node npm redis models airflow kafka)
 
 log() { printf 'setup: %s\n' "$*"; }
 
@@ -106,6 +106,24 @@ step_airflow() {
   local venv
   venv="$(bash "$ROOT/scripts/python-env.sh" airflow)"
   log "airflow environment at $venv"
+}
+
+# ---------------------------------------------------------------------- kafka
+# Apache Kafka's jars (pinned in infra/kafka/pom.xml) for the worker's tests and
+# benchmark, fetched by Maven into $AIW_CACHE/kafka-<key> (scripts/kafka.sh
+# fetch); Java 17 runs them. About 10 s the first time, a no-op after. The
+# tests start their own brokers (test/helpers/kafka-broker.ts).
+step_kafka() {
+  local missing=()
+  command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null 2>&1 || missing+=(maven)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 || { log "missing: ${missing[*]} (Debian: apt-get install -y ${missing[*]})"; return 1; }
+    log "${missing[*]} missing: running apt-get install -y ${missing[*]}"
+    apt-get update >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null
+  fi
+  log "kafka jars at $(bash "$ROOT/scripts/kafka.sh" fetch)"
 }
 
 for step in "${STEPS[@]}"; do

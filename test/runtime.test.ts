@@ -197,6 +197,25 @@ describe("control flow", () => {
     expect(testState().order).toEqual(["quick_step", "slow_step"]);
   });
 
+  it("runs the templates one task injects side by side, not one after the other", async () => {
+    const r = await run(`flow f() {
+      task plan { run: { steps: ["one", "two", "three"] } inject: plan.steps }
+      template one { run: wait(name: "one", ms: 60) }
+      template two { run: wait(name: "two", ms: 60) }
+      template three { run: wait(name: "three", ms: 60) }
+      task finish after plan { run: "finished" }
+    }`);
+    expect(r.status).toBe("COMPLETED");
+    expect(testState().maxInFlight).toBe(3);
+  });
+
+  it("fills record defaults inside an input's default value", async () => {
+    const r = await run(`
+      type Settings { name: string level: number = 3 }
+      flow f(settings: Settings = { name: "x" }) { task t { run: settings.level } }`);
+    expect(r.tasks["t"]!.output).toBe(3);
+  });
+
   it("fails the injecting task when its result names an unknown template", async () => {
     const r = await run(`flow f() {
       task plan { run: { steps: ["nope"] } inject: plan.steps }
