@@ -96,8 +96,16 @@ export function newRunId(): string {
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
+const hashes = new WeakMap<IrProgram, string>();
+
+/** SHA-256 of the IR's JSON, computed once per IR object (it is megabytes for big flows). */
 export function irHash(program: IrProgram): string {
-  return createHash("sha256").update(JSON.stringify(program)).digest("hex");
+  let h = hashes.get(program);
+  if (h === undefined) {
+    h = createHash("sha256").update(JSON.stringify(program)).digest("hex");
+    hashes.set(program, h);
+  }
+  return h;
 }
 
 function toolLoader(program: IrProgram, baseDir: string, options: RunOptions): (name: string) => Promise<ToolFunction> {
@@ -125,7 +133,8 @@ export async function runFlow(program: IrProgram, flowName: string, rawInputs: R
     await options.store.createRun({
       runId,
       flow: flowName,
-      irHash: irHash(program),
+      // Only stores and caches need the hash; a plain run never pays for it.
+    irHash: options.store !== undefined || options.cache !== undefined ? irHash(program) : "",
       ir: program as unknown as JsonValue,
       inputs,
       createdAt: new Date().toISOString(),
@@ -172,7 +181,8 @@ async function execute(
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
     random: options.random ?? Math.random,
     toolFor: toolLoader(program, options.baseDir, options),
-    irHash: irHash(program),
+    // Only stores and caches need the hash; a plain run never pays for it.
+    irHash: options.store !== undefined || options.cache !== undefined ? irHash(program) : "",
     ...(options.cache !== undefined ? { cache: options.cache } : {}),
     ...(options.memoryEmbedder !== undefined ? { memoryEmbedder: options.memoryEmbedder } : {}),
     ...(restored !== undefined ? { restored } : {}),

@@ -108,16 +108,20 @@ async function callTool(task: IrTask, env: AttemptEnvironment, tool: ToolFunctio
   env.runSignal?.addEventListener("abort", onRunAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   try {
+    const ctx: ToolContext = { ...env.context, signal: controller.signal, attempt };
+    const result = tool(args, ctx);
+    // A tool that answered synchronously needs no timer.
+    if (!isPromiseLike(result)) return result;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const e = new AttemptTimeout(`timed out after ${formatMs(timeoutMs)}`);
-        controller.abort(e);
+        // Settle the race first: a tool rejecting on abort must not win it.
         reject(e);
+        controller.abort(e);
       }, timeoutMs);
     });
     // The race ends the attempt on time even if the tool ignores its signal.
-    const ctx: ToolContext = { ...env.context, signal: controller.signal, attempt };
-    return await Promise.race([Promise.resolve().then(() => tool(args, ctx)), timedOut]);
+    return await Promise.race([result, timedOut]);
   } finally {
     clearTimeout(timer);
     env.runSignal?.removeEventListener("abort", onRunAbort);
@@ -184,6 +188,10 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<bool
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+function isPromiseLike(v: unknown): v is PromiseLike<Value> {
+  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
 }
 
 export function messageOf(err: unknown): string {
