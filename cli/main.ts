@@ -12,6 +12,9 @@ import { irCommand } from "./commands/ir.ts";
 import { lspCommand } from "./commands/lsp.ts";
 import { runCommand } from "./commands/run.ts";
 import { runsCommand } from "./commands/runs.ts";
+import { serveCommand } from "./commands/serve.ts";
+import { submitCommand } from "./commands/submit.ts";
+import { workerCommand } from "./commands/worker.ts";
 import type { CommandContext } from "./context.ts";
 
 export const VERSION = "0.1.0";
@@ -47,4 +50,4 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
 }
 
 /** Subcommands registered by other modules (kept as a list so each lives in its own file). */
-const extraCommands: ((ctx: CommandContext) => Command)[] = [lspCommand];
+const extraCommands: ((ctx: CommandContext) => Command)[] = [lspCommand, serveCommand, workerCommand, submitCommand];

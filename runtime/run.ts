@@ -93,7 +93,8 @@ function describeType(t: IrProgram["flows"][string]["inputs"][number]["type"]): 
 export function newRunId(): string {
   const d = new Date();
   const stamp = d.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
-  return `${stamp}-${randomBytes(3).toString("hex")}`;
+  // 48 random bits: thousands of runs a second stay unique.
+  return `${stamp}-${randomBytes(6).toString("hex")}`;
 }
 
 const hashes = new WeakMap<IrProgram, string>();
