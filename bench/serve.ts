@@ -83,7 +83,7 @@ async function startRedis(dir: string): Promise<{ url: string; stop(): Promise<v
 async function startServer(state: string, dir: string): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(
     process.execPath,
-    [nodePath.join(repo, "bin/aiwc.js"), "serve", "--port", "0", "--state", state, "--log-level", "warn", "--max-runs", "4096"],
+    [...(process.env["AIW_BENCH_PROF"] ? ["--cpu-prof", "--cpu-prof-dir", process.env["AIW_BENCH_PROF"]] : []), nodePath.join(repo, "bin/aiwc.js"), "serve", "--port", "0", "--state", state, "--log-level", "warn", "--max-runs", "4096"],
     { cwd: dir, stdio: ["ignore", "pipe", "inherit"] },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

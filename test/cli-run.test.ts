@@ -454,7 +454,7 @@ describe("aiwc run: output when not on a terminal", () => {
     expect(r.stderr).toBe("");
     const j = parseJson(r);
     expect(r.stdout).toBe(`${JSON.stringify(j, null, 2)}\n`);
-    expect(j.runId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
+    expect(j.runId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{12}$/);
     expect(j).toMatchObject({ flow: "ok", status: "COMPLETED", output: { n: 1, label: "x", tags: [], b: "b:a:x" } });
     expect(Object.keys(j.tasks)).toEqual(["a", "b", "c", "d"]);
     for (const [id, t] of Object.entries(j.tasks)) {

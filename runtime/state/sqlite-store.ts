@@ -4,9 +4,12 @@
 // Schema (schema_version 1):
 //   meta(key PRIMARY KEY, value)         application = 'aiwork-state', schema_version = '1'
 //   runs(id PRIMARY KEY, flow, status, created_at, updated_at)
-//   run_meta(id PRIMARY KEY, meta JSON)    apart from runs: `runs` rows are
+//   run_meta(id PRIMARY KEY, meta JSON, ir_hash)  the metadata without its IR,
+//                                          apart from runs: `runs` rows are
 //                                          updated after every task, and SQLite
-//                                          rewrites a whole row (the IR can be MBs)
+//                                          rewrites a whole row
+//   irs(hash PRIMARY KEY, ir JSON)        each IR once (a server runs the same
+//                                          flow thousands of times; an IR can be MBs)
 //   log(run_id, seq, record JSON, PRIMARY KEY (run_id, seq))   append-only
 //
 // Safety of the user's files comes first: the file is inspected before anything
@@ -27,6 +30,7 @@ import { mkdirSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import type { DatabaseSync as DatabaseSyncType, StatementSync } from "node:sqlite";
+import type { JsonValue } from "../../compiler/ir.ts";
 import type { LogRecord, RunMeta, RunStatus, RunSummary, StateStore, StoredRun } from "./store.ts";
 import { StateStoreError } from "./store.ts";
 
@@ -96,8 +100,10 @@ export class SqliteStateStore implements StateStore {
   readonly #stmts: {
     readonly insertRun: StatementSync;
     readonly insertMeta: StatementSync;
+    readonly insertIr: StatementSync;
     readonly runExists: StatementSync;
     readonly lastSeq: StatementSync;
+    readonly runAndSeq: StatementSync;
     readonly insertLog: StatementSync;
     readonly touchRun: StatementSync;
     readonly setStatus: StatementSync;
@@ -112,13 +118,15 @@ export class SqliteStateStore implements StateStore {
     this.#db = db;
     this.#stmts = {
       insertRun: db.prepare("INSERT INTO runs (id, flow, status, created_at, updated_at) VALUES (?, ?, 'RUNNING', ?, ?) ON CONFLICT (id) DO NOTHING"),
-      insertMeta: db.prepare("INSERT INTO run_meta (id, meta) VALUES (?, ?)"),
+      insertMeta: db.prepare("INSERT INTO run_meta (id, meta, ir_hash) VALUES (?, ?, ?)"),
+      insertIr: db.prepare("INSERT OR IGNORE INTO irs (hash, ir) VALUES (?, ?)"),
       runExists: db.prepare("SELECT 1 AS x FROM runs WHERE id = ?"),
       lastSeq: db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM log WHERE run_id = ?"),
+      runAndSeq: db.prepare("SELECT (SELECT 1 FROM runs WHERE id = ?) AS ok, (SELECT COALESCE(MAX(seq), 0) FROM log WHERE run_id = ?) AS seq"),
       insertLog: db.prepare("INSERT INTO log (run_id, seq, record) VALUES (?, ?, ?)"),
       touchRun: db.prepare("UPDATE runs SET updated_at = ? WHERE id = ?"),
       setStatus: db.prepare("UPDATE runs SET status = ?, updated_at = ? WHERE id = ?"),
-      getRun: db.prepare("SELECT m.meta AS meta, r.status AS status FROM runs r JOIN run_meta m ON m.id = r.id WHERE r.id = ?"),
+      getRun: db.prepare("SELECT m.meta AS meta, i.ir AS ir, r.status AS status FROM runs r JOIN run_meta m ON m.id = r.id JOIN irs i ON i.hash = m.ir_hash WHERE r.id = ?"),
       getLog: db.prepare("SELECT seq, record FROM log WHERE run_id = ? ORDER BY seq"),
       // Ties on created_at are broken by id, the same rule as the Redis store.
       listRuns: db.prepare("SELECT id, flow, status, created_at, updated_at FROM runs ORDER BY created_at DESC, id DESC LIMIT ?"),
@@ -180,19 +188,28 @@ export class SqliteStateStore implements StateStore {
 
   async createRun(meta: RunMeta): Promise<void> {
     const createdAt = normaliseDate(meta);
-    const json = toJson(meta, () => `run '${meta.runId}': the run's metadata`);
-    this.#write("create run", () => {
+    const { ir, ...rest } = meta;
+    const json = toJson(rest as unknown as JsonValue, () => `run '${meta.runId}': the run's metadata`);
+    // An IR already stored (by this process) is not serialised again.
+    const irJson = this.#knownIrs.has(meta.irHash) ? undefined : toJson(ir, () => `run '${meta.runId}': its IR`);
+    return this.#write("create run", () => {
       const r = this.#stmts.insertRun.run(meta.runId, meta.flow, createdAt, new Date().toISOString());
       if (Number(r.changes) === 0) throw new StateStoreError(`run '${meta.runId}' already exists in '${this.path}'`);
-      this.#stmts.insertMeta.run(meta.runId, json);
+      if (irJson !== undefined) this.#stmts.insertIr.run(meta.irHash, irJson);
+      this.#stmts.insertMeta.run(meta.runId, json, meta.irHash);
+      this.#knownIrs.add(meta.irHash);
     });
   }
 
+  /** Hashes of IRs this store has written (irs rows are never deleted). */
+  #knownIrs = new Set<string>();
+
   async append(runId: string, records: readonly LogRecord[]): Promise<void> {
     if (records.length === 0) return;
-    this.#write("append to run", () => {
-      if (this.#stmts.runExists.get(runId) === undefined) throw new StateStoreError(`no run '${runId}' in '${this.path}'`);
-      let seq = Number((this.#stmts.lastSeq.get(runId) as Row).seq);
+    return this.#write("append to run", () => {
+      const found = this.#stmts.runAndSeq.get(runId, runId) as Row;
+      if (found.ok === null) throw new StateStoreError(`no run '${runId}' in '${this.path}'`);
+      let seq = Number(found.seq);
       // Each record is serialised just before its insert: should one fail
       // (e.g. a BigInt somewhere), the rows already inserted are rolled back
       // with the transaction, so the batch is stored entirely or not at all.
@@ -200,12 +217,12 @@ export class SqliteStateStore implements StateStore {
         seq += 1;
         this.#stmts.insertLog.run(runId, seq, toJson(record, () => `run '${runId}': record ${i + 1} of ${records.length}`));
       });
-      this.#stmts.touchRun.run(new Date().toISOString(), runId);
+      this.#touched.add(runId);
     });
   }
 
   async setStatus(runId: string, status: RunStatus): Promise<void> {
-    this.#write("set the status of run", () => {
+    return this.#write("set the status of run", () => {
       const r = this.#stmts.setStatus.run(status, new Date().toISOString(), runId);
       if (Number(r.changes) === 0) throw new StateStoreError(`no run '${runId}' in '${this.path}'`);
     });
@@ -213,6 +230,7 @@ export class SqliteStateStore implements StateStore {
 
   async loadRun(runId: string): Promise<StoredRun | undefined> {
     this.#checkOpen();
+    this.#flush(); // read your own writes
     try {
       // One read transaction: the run and its log come from the same snapshot,
       // even while another process appends.
@@ -220,11 +238,19 @@ export class SqliteStateStore implements StateStore {
       try {
         const run = this.#stmts.getRun.get(runId) as Row | undefined;
         if (run === undefined) return undefined;
-        const meta = parseJson(run.meta, () => `run '${runId}' in '${this.path}': its metadata`) as unknown as RunMeta;
+        const rest = parseJson(run.meta, () => `run '${runId}' in '${this.path}': its metadata`) as Record<string, unknown>;
+        const ir = parseJson(run.ir, () => `run '${runId}' in '${this.path}': its IR`);
+        // Put the IR back where RunMeta has it (after irHash), as it was written.
+        const meta: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(rest)) {
+          Object.defineProperty(meta, k, { value: v, enumerable: true, writable: true, configurable: true });
+          if (k === "irHash") meta["ir"] = ir;
+        }
+        if (!Object.hasOwn(meta, "ir")) meta["ir"] = ir;
         const log = (this.#stmts.getLog.all(runId) as Row[]).map(
           (row) => parseJson(row.record, () => `run '${runId}' in '${this.path}': log record seq ${String(row.seq)}`) as unknown as LogRecord,
         );
-        return { meta, status: run.status as RunStatus, log };
+        return { meta: meta as unknown as RunMeta, status: run.status as RunStatus, log };
       } finally {
         this.#db.exec("COMMIT");
       }
@@ -236,6 +262,7 @@ export class SqliteStateStore implements StateStore {
 
   async listRuns(limit?: number): Promise<RunSummary[]> {
     this.#checkOpen();
+    this.#flush();
     try {
       // LIMIT -1 means no limit in SQLite.
       const rows = this.#stmts.listRuns.all(limit === undefined ? -1 : Math.max(0, Math.trunc(limit))) as Row[];
@@ -253,6 +280,7 @@ export class SqliteStateStore implements StateStore {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flush();
     this.#closed = true;
     try {
       this.#db.close();
@@ -265,16 +293,76 @@ export class SqliteStateStore implements StateStore {
     if (this.#closed) throw new StateStoreError(`the state store '${this.path}' is closed`);
   }
 
-  /** Runs `body` in a write transaction; any error rolls everything back. */
-  #write(what: string, body: () => void): void {
+  /**
+   * Queues `body` to run in a write transaction. Writes issued in the same
+   * turn of the event loop share one transaction (group commit: with many runs
+   * at once, as in `aiwc serve`, one commit per turn instead of one per write),
+   * each inside its own savepoint, so one write failing rolls back only itself.
+   * The promise resolves once the transaction has committed.
+   */
+  #write(what: string, body: () => void): Promise<void> {
     this.#checkOpen();
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ what, body, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #queue: { what: string; body: () => void; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** Runs appended to in the current transaction: their updated_at is set once, at its end. */
+  #touched = new Set<string>();
+  #scheduled = false;
+
+  /** Commits every queued write now (also before reads, so they see them). */
+  #flush(): void {
+    this.#scheduled = false;
+    const batch = this.#queue;
+    if (batch.length === 0) return;
+    this.#queue = [];
     try {
       this.#db.exec("BEGIN IMMEDIATE");
     } catch (err) {
-      throw describe(this.path, `cannot ${what}`, err);
+      for (const op of batch) op.reject(describe(this.path, `cannot ${op.what}`, err));
+      return;
+    }
+    const outcomes: (() => void)[] = [];
+    this.#touched.clear();
+    // A lone write needs no savepoint: the transaction is its own.
+    const isolate = batch.length > 1;
+    for (const op of batch) {
+      try {
+        if (isolate) this.#db.exec("SAVEPOINT aiw_write");
+        op.body();
+        if (isolate) this.#db.exec("RELEASE aiw_write");
+        outcomes.push(op.resolve);
+      } catch (err) {
+        if (!isolate) {
+          try {
+            this.#db.exec("ROLLBACK");
+          } catch {
+            // SQLite rolls back on close anyway.
+          }
+          this.#touched.clear();
+          this.#knownIrs.clear();
+          op.reject(err instanceof StateStoreError ? err : describe(this.path, `cannot ${op.what}`, err));
+          return;
+        }
+        try {
+          this.#db.exec("ROLLBACK TO aiw_write");
+          this.#db.exec("RELEASE aiw_write");
+        } catch {
+          // The transaction is beyond repair: the COMMIT below fails and says so.
+        }
+        const e = err instanceof StateStoreError ? err : describe(this.path, `cannot ${op.what}`, err);
+        outcomes.push(() => op.reject(e));
+      }
     }
     try {
-      body();
+      const now = new Date().toISOString();
+      for (const runId of this.#touched) this.#stmts.touchRun.run(now, runId);
       this.#db.exec("COMMIT");
     } catch (err) {
       try {
@@ -282,9 +370,12 @@ export class SqliteStateStore implements StateStore {
       } catch {
         // The original error matters more; SQLite rolls back on close anyway.
       }
-      if (err instanceof StateStoreError) throw err;
-      throw describe(this.path, `cannot ${what}`, err);
+      // IRs noted during the failed transaction were not stored after all.
+      this.#knownIrs.clear();
+      for (const op of batch) op.reject(describe(this.path, `cannot ${op.what}`, err));
+      return;
     }
+    for (const settle of outcomes) settle();
   }
 }
 
@@ -355,7 +446,7 @@ function inspect(db: DatabaseSyncType, file: string): "empty" | "ours" | "ready"
       `'${file}' was written by a newer AIWork (state schema_version ${version}; this one reads ${SCHEMA_VERSION}): upgrade AIWork to use it`,
     );
   }
-  return tables.includes("runs") && tables.includes("log") && tables.includes("run_meta") ? "ready" : "ours";
+  return ["runs", "log", "run_meta", "irs"].every((t) => tables.includes(t)) ? "ready" : "ours";
 }
 
 /** Creates the schema in one transaction (checked again inside: another process may have won). */
@@ -374,9 +465,14 @@ function initialise(db: DatabaseSyncType, file: string): void {
         updated_at TEXT NOT NULL
       );
       CREATE INDEX IF NOT EXISTS runs_by_creation ON runs (created_at DESC, id DESC);
+      CREATE TABLE IF NOT EXISTS irs (
+        hash TEXT PRIMARY KEY,
+        ir TEXT NOT NULL
+      ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS run_meta (
         id TEXT PRIMARY KEY REFERENCES runs (id),
-        meta TEXT NOT NULL
+        meta TEXT NOT NULL,
+        ir_hash TEXT NOT NULL REFERENCES irs (hash)
       ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS log (
         run_id TEXT NOT NULL REFERENCES runs (id),
