@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up the clone, then runs real examples with `aiwc run`: the invoice flow
-# (extern TypeScript tools, guards, `when`) and the incident flow (tasks
-# injected at run time), in a scratch work folder holding a copy of
+# (extern TypeScript tools, guards, `when`), the incident flow (tasks injected
+# at run time), the nightly report (fan-out) and the support-ticket router
+# (OpenVINO inference), in a scratch work folder holding a copy of
 # examples/data. Usage: bash scripts/example.sh
 set -euo pipefail
 
@@ -26,6 +27,8 @@ run examples/invoice_triage.aiw --input document=invoice-acme.txt
 run examples/invoice_triage.aiw --input document=invoice-big.txt
 run examples/incident_response.aiw --input "report=API down for all customers"
 run examples/nightly_report.aiw --input 'sources=["api","web","batch"]'
+# Real OpenVINO inference on the project's own classifier (built by setup).
+run examples/support_ticket_routing.aiw --input "ticket=I was charged twice for the Pro plan in March"
 
 echo
 echo "example: files the flows wrote in $work:"
