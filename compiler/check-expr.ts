@@ -154,8 +154,11 @@ function inferField(env: ExprEnv, e: A.FieldAccess): Type {
   const isOptional = objType.kind === "optional";
   const base = nonNull(objType);
   if (base.kind === "record") {
-    const f = base.fields.find((x) => x.name === name);
-    if (f !== undefined) return isOptional ? optional(f.type) : f.type;
+    const fields = base.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      if (f.name === name) return isOptional ? optional(f.type) : f.type;
+    }
     const owner = e.object.kind === "Name" && env.lookup(e.object.name)?.kind === "task" ? `task '${e.object.name}'` : `type ${typeToString(base)}`;
     const hint = didYouMean(name, base.fields.map((x) => x.name));
     return fail(env, "AIW0106", {
@@ -256,36 +259,39 @@ function inferUnary(env: ExprEnv, e: A.UnaryExpr): Type {
   return NUMBER;
 }
 
+/** Reports operands a binary operator cannot take. */
+function badOperands(env: ExprEnv, e: A.BinaryExpr, l: Type, r: Type, why: string): Type {
+  return fail(env, "AIW0203", {
+    message: `'${e.operator}' cannot be applied to ${typeToString(l)} and ${typeToString(r)}`,
+    span: e.operatorSpan,
+    label: why,
+    secondary: [
+      { span: e.left.span, message: typeToString(l) },
+      { span: e.right.span, message: typeToString(r) },
+    ],
+  });
+}
+
 function inferBinary(env: ExprEnv, e: A.BinaryExpr): Type {
   const l = inferExpr(env, e.left);
   const r = inferExpr(env, e.right);
   const op = e.operator;
-  const bad = (why: string): Type =>
-    fail(env, "AIW0203", {
-      message: `'${op}' cannot be applied to ${typeToString(l)} and ${typeToString(r)}`,
-      span: e.operatorSpan,
-      label: why,
-      secondary: [
-        { span: e.left.span, message: typeToString(l) },
-        { span: e.right.span, message: typeToString(r) },
-      ],
-    });
   if (l.kind === "error" || r.kind === "error") return op === "+" || op === "-" || op === "*" || op === "/" || op === "%" ? ERROR : BOOLEAN;
   switch (op) {
     case "and":
     case "or":
-      if (!isAssignable(l, BOOLEAN) || !isAssignable(r, BOOLEAN)) return bad(`'${op}' needs booleans on both sides`), BOOLEAN;
+      if (!isAssignable(l, BOOLEAN) || !isAssignable(r, BOOLEAN)) return badOperands(env, e, l, r, `'${op}' needs booleans on both sides`), BOOLEAN;
       return BOOLEAN;
     case "==":
     case "!=":
-      if (!isAssignable(l, r) && !isAssignable(r, l) && !(l.kind === "null" || r.kind === "null")) bad("these can never be equal");
+      if (!isAssignable(l, r) && !isAssignable(r, l) && !(l.kind === "null" || r.kind === "null")) badOperands(env, e, l, r, "these can never be equal");
       return BOOLEAN;
     case "<":
     case "<=":
     case ">":
     case ">=": {
       const ok = (isAssignable(l, NUMBER) && isAssignable(r, NUMBER)) || (isAssignable(l, STRING) && isAssignable(r, STRING));
-      if (!ok) bad("needs two numbers or two strings");
+      if (!ok) badOperands(env, e, l, r, "needs two numbers or two strings");
       return BOOLEAN;
     }
     case "in":
@@ -293,20 +299,20 @@ function inferBinary(env: ExprEnv, e: A.BinaryExpr): Type {
       const container = nonNull(r);
       if (isOpaque(container)) return BOOLEAN;
       if (container.kind === "list") {
-        if (!isAssignable(l, container.element) && !isAssignable(container.element, l)) bad(`the list holds ${typeToString(container.element)}`);
+        if (!isAssignable(l, container.element) && !isAssignable(container.element, l)) badOperands(env, e, l, r, `the list holds ${typeToString(container.element)}`);
       } else if (container.kind === "string") {
-        if (!isAssignable(l, STRING)) bad("a string contains only strings");
-      } else bad("the right side must be a list or a string");
+        if (!isAssignable(l, STRING)) badOperands(env, e, l, r, "a string contains only strings");
+      } else badOperands(env, e, l, r, "the right side must be a list or a string");
       return BOOLEAN;
     }
     case "+":
       if (isAssignable(l, NUMBER) && isAssignable(r, NUMBER)) return isOpaque(l) && isOpaque(r) ? JSON_TYPE : NUMBER;
       if (isAssignable(l, STRING) && isAssignable(r, STRING)) return STRING;
       if (l.kind === "list" && r.kind === "list" && sameType(l, r)) return l;
-      return bad("'+' adds numbers and joins strings or lists of one type");
+      return badOperands(env, e, l, r, "'+' adds numbers and joins strings or lists of one type");
     default:
       if (isAssignable(l, NUMBER) && isAssignable(r, NUMBER)) return NUMBER;
-      return bad("arithmetic needs numbers");
+      return badOperands(env, e, l, r, "arithmetic needs numbers");
   }
 }
 

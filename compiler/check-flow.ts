@@ -8,7 +8,7 @@ import { BUILTIN_FUNCTIONS, BUILTIN_TOOLS } from "./builtins.ts";
 import { builtinSignature, report, useSymbol, type CheckContext, type ParamSignature, type ToolSignature } from "./check-context.ts";
 import { checkAgent, checkParams, reportReservedName, toolSignature, type AgentInfo } from "./check-decls.ts";
 import { checkCondition, expectType, inferExpr, type Binding, type ExprEnv } from "./check-expr.ts";
-import { FLOW_PROPERTIES, TASK_PROPERTIES, checkBlock, first } from "./check-properties.ts";
+import { FLOW_PROPERTIES, TASK_PROPERTIES, allOf, checkBlock, classifyIndexed, first, keyIndexes, reportIndexed, type IndexedBlock } from "./check-properties.ts";
 import { resolveType } from "./check-types.ts";
 import { constantOrUndefined, constantValue } from "./constant.ts";
 import type { DeclSymbol, FileScope } from "./scope.ts";
@@ -57,9 +57,10 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
   const flow: FlowInfo = { decl, scope, inputs, tasks: new Map(), order: [] };
 
   const all = [...decl.tasks, ...decl.templates].sort((a, b) => a.span.start - b.span.start);
-  all.forEach((t, index) => {
+  for (let index = 0; index < all.length; index++) {
+    const t = all[index]!;
     const name = t.name.name;
-    if (name === "") return;
+    if (name === "") continue;
     reportReservedName(ctx, t.name, "a task");
     const prev = flow.tasks.get(name);
     if (prev !== undefined || inputByName.has(name)) {
@@ -70,7 +71,7 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
         secondary: [{ span: prev ? prev.decl.name.span : inputByName.get(name)!.span!, message: prev ? "first here" : "the input" }],
         help: "rename the task",
       });
-      return;
+      continue;
     }
     flow.tasks.set(name, {
       name,
@@ -83,23 +84,23 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
       neverRuns: false,
       index,
     });
-  });
+  }
 
   // Output types first (a task may read any other task, earlier or later).
-  const inProgress = new Set<string>();
-  const typeOf = (name: string): Type => {
-    const t = flow.tasks.get(name)!;
-    if (t.itemType !== ERROR || inProgress.has(name)) return t.valueType;
-    inProgress.add(name);
-    t.itemType = outputType(ctx, flow, t, typeOf);
+  // Each is computed once, in source order, from what the task runs; a task
+  // whose run reads another task sees that task's type only if it came first.
+  // The properties are sorted by key here, once (reported by checkTask).
+  const blocks: IndexedBlock[] = [];
+  for (const t of flow.tasks.values()) {
+    const block = classifyIndexed(t.decl.properties, TASK_PROPERTIES);
+    blocks.push(block);
+    t.itemType = outputType(ctx, flow, t, block);
     t.valueType = t.decl.forEach ? list(t.itemType) : t.itemType;
-    inProgress.delete(name);
-    return t.valueType;
-  };
-  for (const name of flow.tasks.keys()) typeOf(name);
+  }
 
   const inputsRead = new Set<string>();
-  for (const t of flow.tasks.values()) checkTask(ctx, flow, t, inputsRead);
+  let k = 0;
+  for (const t of flow.tasks.values()) checkTask(ctx, flow, t, inputsRead, blocks[k++]!);
 
   checkFlowProperties(ctx, decl, owner);
   checkReturn(ctx, flow, inputsRead);
@@ -112,6 +113,40 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
   return flow;
 }
 
+/** An ExprEnv of a flow: its fields say what lookup and localNames see (no closures per environment). */
+interface FlowEnv extends ExprEnv {
+  readonly flow: FlowInfo;
+  readonly task: TaskInfo | undefined;
+  /** The task's own name stands for one item of its output (guards, inject). */
+  readonly selfItem: boolean;
+  readonly loopVar: { readonly variable: A.Identifier; readonly iterable?: A.Expr } | undefined;
+  readonly iterType: Type;
+  readonly inputsRead: Set<string> | undefined;
+}
+
+function flowLookup(this: FlowEnv, name: string): Binding | undefined {
+  const loopVar = this.loopVar;
+  if (loopVar !== undefined && loopVar.variable.name === name) return { kind: "variable", type: this.iterType, definition: loopVar.variable.span };
+  const t = this.flow.tasks.get(name);
+  if (t !== undefined) {
+    if (this.task !== undefined && name === this.task.name && this.selfItem) return { kind: "task", type: t.itemType, definition: t.decl.name.span };
+    return { kind: t.isTemplate ? "template" : "task", type: t.valueType, definition: t.decl.name.span };
+  }
+  const inputs = this.flow.inputs;
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i]!;
+    if (input.name !== name) continue;
+    this.inputsRead?.add(name);
+    return { kind: "input", type: input.type, definition: input.span! };
+  }
+  return undefined;
+}
+
+function flowLocalNames(this: FlowEnv): string[] {
+  const flow = this.flow;
+  return [...flow.inputs.map((p) => p.name), ...[...flow.tasks.values()].filter((t) => !t.isTemplate).map((t) => t.name), ...(this.loopVar ? [this.loopVar.variable.name] : [])];
+}
+
 /** The environment of expressions inside a task (or at flow level when task is undefined). */
 function envFor(
   ctx: CheckContext,
@@ -121,28 +156,93 @@ function envFor(
 ): ExprEnv {
   const loopVar = opts.loopVariable && task?.decl.forEach ? task.decl.forEach : undefined;
   const iterType = loopVar && task ? loopElementType(ctx, flow, task) : ERROR;
-  const lookup = (name: string): Binding | undefined => {
-    if (loopVar !== undefined && loopVar.variable.name === name) return { kind: "variable", type: iterType, definition: loopVar.variable.span };
-    const t = flow.tasks.get(name);
-    if (t !== undefined) {
-      if (task !== undefined && name === task.name && opts.self === "item") return { kind: "task", type: t.itemType, definition: t.decl.name.span };
-      return { kind: t.isTemplate ? "template" : "task", type: t.valueType, definition: t.decl.name.span };
-    }
-    const input = flow.inputs.find((p) => p.name === name);
-    if (input !== undefined) {
-      opts.inputsRead?.add(name);
-      return { kind: "input", type: input.type, definition: input.span! };
-    }
-    return undefined;
-  };
-  return {
+  const env: FlowEnv = {
     ctx,
     scope: flow.scope,
-    lookup,
-    localNames: () => [...flow.inputs.map((p) => p.name), ...[...flow.tasks.values()].filter((t) => !t.isTemplate).map((t) => t.name), ...(loopVar ? [loopVar.variable.name] : [])],
+    lookup: flowLookup,
+    localNames: flowLocalNames,
     reporting: opts.reporting,
-    ...(opts.onTaskRead ? { onTaskRead: opts.onTaskRead } : {}),
+    onTaskRead: opts.onTaskRead,
+    flow,
+    task,
+    selfItem: opts.self === "item",
+    loopVar,
+    iterType,
+    inputsRead: opts.inputsRead,
   };
+  return env;
+}
+
+/** "task 'x'" or "template 'x'", for messages. */
+function taskOwner(t: TaskInfo): string {
+  return `${t.isTemplate ? "template" : "task"} '${t.name}'`;
+}
+
+function addTaskDep(t: TaskInfo, name: string, span: Span): void {
+  const spans = t.deps.get(name);
+  if (spans) spans.push(span);
+  else t.deps.set(name, [span]);
+}
+
+/** The environment of one property of a task: reads of other tasks are its dependencies. */
+interface TaskEnv extends FlowEnv {
+  readonly task: TaskInfo;
+  /** Where the expression is, for messages: "'run'", "a guard", ... (set before each expression is checked). */
+  what: string;
+}
+
+/** A task's environments, one per kind (its own name as one item or not, with the loop variable or not). */
+interface TaskEnvs {
+  readonly ctx: CheckContext;
+  readonly flow: FlowInfo;
+  readonly task: TaskInfo;
+  readonly inputsRead: Set<string>;
+  readonly slots: (TaskEnv | undefined)[];
+}
+
+/** The environment for one expression of a task (`what` names where it is); made once per kind and reused. */
+function taskEnv(envs: TaskEnvs, what: string, self: "none" | "item", loopVariable: boolean): ExprEnv {
+  const slot = (self === "item" ? 2 : 0) + (loopVariable ? 1 : 0);
+  let e = envs.slots[slot];
+  if (e === undefined) {
+    const { ctx, flow, task } = envs;
+    const loopVar = loopVariable ? task.decl.forEach : undefined;
+    e = {
+      ctx,
+      scope: flow.scope,
+      lookup: flowLookup,
+      localNames: flowLocalNames,
+      reporting: true,
+      onTaskRead: taskRead,
+      flow,
+      task,
+      selfItem: self === "item",
+      loopVar,
+      iterType: loopVar ? loopElementType(ctx, flow, task) : ERROR,
+      inputsRead: envs.inputsRead,
+      what,
+    };
+    envs.slots[slot] = e;
+  }
+  e.what = what;
+  return e;
+}
+
+/** onTaskRead of a TaskEnv (called as env.onTaskRead, so `this` is the environment). */
+function taskRead(this: TaskEnv, name: string, span: Span): void {
+  const t = this.task;
+  if (name === t.name) {
+    // A guard or inject reads one item of the task's own output: no dependency.
+    if (this.selfItem) return;
+    report(this.ctx, "AIW0401", {
+      message: `${taskOwner(t)} reads its own output in ${this.what}, before it exists`,
+      span,
+      label: "its own output",
+      help: "a task can read its own output only in 'guard' and 'inject'",
+    });
+    return;
+  }
+  addTaskDep(t, name, span);
 }
 
 const loopTypeCache = new WeakMap<TaskInfo, Type>();
@@ -161,10 +261,11 @@ function loopElementType(ctx: CheckContext, flow: FlowInfo, task: TaskInfo): Typ
   return t;
 }
 
-function outputType(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, _typeOf: (n: string) => Type): Type {
-  const declared = t.decl.properties.find((p) => p.key.name === "output" && p.typeValue !== undefined);
+/** `block`: the task's properties by key (the first valid `output:` has a type; every `run:` is valid). */
+function outputType(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, block: IndexedBlock): Type {
+  const declared = block.firsts[TASK_KEY.output];
   if (declared?.typeValue) return resolveType(ctx, flow.scope, declared.typeValue);
-  const run = t.decl.properties.find((p) => p.key.name === "run")?.value;
+  const run = block.firsts[TASK_KEY.run]?.value;
   if (run === undefined) return ERROR;
   const callee = run.kind === "Call" && run.callee.kind === "Name" ? run.callee.name : undefined;
   if (callee !== undefined && !BUILTIN_FUNCTIONS.has(callee)) {
@@ -176,32 +277,17 @@ function outputType(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, _typeOf: (n:
   return inferExpr(envFor(ctx, flow, t, { self: "none", loopVariable: true, reporting: false }), run);
 }
 
-function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: Set<string>): void {
+function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: Set<string>, block: IndexedBlock): void {
   const decl = t.decl;
-  const owner = `${t.isTemplate ? "template" : "task"} '${t.name}'`;
-  const found = checkBlock(ctx, decl.properties, TASK_PROPERTIES, owner, decl.name.span);
-  const addDep = (name: string, span: Span) => {
-    const spans = t.deps.get(name);
-    if (spans) spans.push(span);
-    else t.deps.set(name, [span]);
-  };
-  const selfRead = (what: string) => (name: string, span: Span) => {
-    if (name === t.name) {
-      report(ctx, "AIW0401", {
-        message: `${owner} reads its own output in ${what}, before it exists`,
-        span,
-        label: "its own output",
-        help: "a task can read its own output only in 'guard' and 'inject'",
-      });
-      return;
-    }
-    addDep(name, span);
-  };
-  const env = (what: string, self: "none" | "item", loopVariable: boolean) =>
-    envFor(ctx, flow, t, { self, loopVariable, reporting: true, inputsRead, onTaskRead: self === "item" ? (n, s) => (n === t.name ? undefined : addDep(n, s)) : selfRead(what) });
+  // Reported only when there is something to report: the owner's name is made only then.
+  if (block.issues !== undefined || block.firsts[TASK_KEY.run] === undefined) reportIndexed(ctx, block, TASK_PROPERTIES, taskOwner(t), decl.name.span);
+  const found = block.firsts;
+  // The environments of the task's expressions, made when first needed (no closures per task).
+  const envs: TaskEnvs = { ctx, flow, task: t, inputsRead, slots: [undefined, undefined, undefined, undefined] };
 
   // after a, b
-  for (const a of decl.after) {
+  for (let i = 0; i < decl.after.length; i++) {
+    const a = decl.after[i]!;
     const target = flow.tasks.get(a.name);
     if (target === undefined) {
       const hint = didYouMean(a.name, [...flow.tasks.values()].filter((x) => !x.isTemplate).map((x) => x.name));
@@ -214,29 +300,29 @@ function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: S
       continue;
     }
     if (a.name === t.name) {
-      report(ctx, "AIW0401", { message: `${owner} waits for itself`, span: a.span, label: "itself", help: "remove it from 'after'" });
+      report(ctx, "AIW0401", { message: `${taskOwner(t)} waits for itself`, span: a.span, label: "itself", help: "remove it from 'after'" });
       continue;
     }
-    addDep(a.name, a.span);
+    addTaskDep(t, a.name, a.span);
   }
   if (t.isTemplate && (decl.after.length > 0 || decl.when || decl.forEach)) {
     report(ctx, "AIW0402", { message: "a template takes no 'after', 'when' or 'for'", span: decl.name.span, label: "template", help: "a template runs after the task that injects it; put conditions in that task's inject expression" });
   }
 
   if (decl.when) {
-    checkCondition(env("'when'", "none", false), decl.when, "a 'when' condition");
+    checkCondition(taskEnv(envs, "'when'", "none", false), decl.when, "a 'when' condition");
     if (constantOrUndefined(decl.when) === false) t.neverRuns = true;
   }
   if (decl.forEach !== undefined) reportReservedName(ctx, decl.forEach.variable, "a fan-out variable");
   if (decl.forEach?.iterable) {
-    const it = inferExpr(env("'for'", "none", false), decl.forEach.iterable);
+    const it = inferExpr(taskEnv(envs, "'for'", "none", false), decl.forEach.iterable);
     const base = nonNull(it);
     if (base.kind !== "list" && base.kind !== "json" && base.kind !== "error") {
-      report(ctx, "AIW0206", { message: `${owner} fans out over ${typeToString(it)}, which is not a list`, span: decl.forEach.iterable.span, label: `${typeToString(it)}, not a list` });
+      report(ctx, "AIW0206", { message: `${taskOwner(t)} fans out over ${typeToString(it)}, which is not a list`, span: decl.forEach.iterable.span, label: `${typeToString(it)}, not a list` });
     }
   }
 
-  const agentProp = first(found, "agent");
+  const agentProp = found[TASK_KEY.agent];
   let agentInfo: AgentInfo | undefined;
   if (agentProp?.value) {
     const a = agentProp.value;
@@ -260,15 +346,14 @@ function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: S
     }
   }
 
-  const run = first(found, "run");
-  if (run?.value) checkRun(ctx, flow, t, run.value, agentInfo, env("'run'", "none", true), owner);
+  const run = found[TASK_KEY.run];
+  const produced = run?.value ? checkRun(ctx, flow, t, run.value, agentInfo, taskEnv(envs, "'run'", "none", true)) : undefined;
 
-  const outputProp = first(found, "output");
+  const outputProp = found[TASK_KEY.output];
   if (outputProp?.typeValue && run?.value) {
-    const produced = runType(t);
     if (produced !== undefined && !isAssignable(produced, t.itemType)) {
       report(ctx, "AIW0201", {
-        message: `${owner} declares output ${typeToString(t.itemType)}, but its run gives ${typeToString(produced)}`,
+        message: `${taskOwner(t)} declares output ${typeToString(t.itemType)}, but its run gives ${typeToString(produced)}`,
         span: outputProp.typeValue.span,
         label: `declared ${typeToString(t.itemType)}`,
         secondary: [{ span: run.value.span, message: `gives ${typeToString(produced)}` }],
@@ -276,29 +361,35 @@ function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: S
     }
   }
 
-  const description = first(found, "description");
-  if (description?.value) expectType(env("'description'", "none", true), description.value, STRING, "a description");
+  const description = found[TASK_KEY.description];
+  if (description?.value) expectType(taskEnv(envs, "'description'", "none", true), description.value, STRING, "a description");
 
-  for (const g of found.get("guard") ?? []) checkGuard(ctx, flow, t, g, env("a guard", "item", true));
+  for (const g of allOf(block, TASK_KEY.guard)) checkGuard(ctx, flow, t, g, taskEnv(envs, "a guard", "item", true));
 
-  const retries = first(found, "retries");
+  const retries = found[TASK_KEY.retries];
   if (retries?.value) {
     const v = constantValue(ctx, retries.value, NUMBER, "retries");
     if (typeof v === "number" && (!Number.isInteger(v) || v < 0 || v > 1000)) {
       report(ctx, "AIW0205", { message: "retries must be a whole number from 0 to 1000", span: retries.value.span, label: "not a retry count" });
     }
   }
-  const backoff = first(found, "backoff");
+  const backoff = found[TASK_KEY.backoff];
   if (backoff?.value) checkBackoff(ctx, backoff.value);
-  for (const key of ["timeout", "cache"]) {
-    const p = first(found, key);
+  for (const key of DURATION_KEYS) {
+    const p = found[TASK_KEY[key]];
     if (p?.value && (p.value.kind !== "Duration" || p.value.ms <= 0)) {
       report(ctx, "AIW0205", { message: `${key} must be a positive duration such as 30s, 500ms, 5m or 1h`, span: p.value.span, label: "not a duration" });
     }
   }
-  const inject = first(found, "inject");
-  if (inject?.value) checkInject(ctx, flow, t, inject.value, env("'inject'", "item", true));
+  const inject = found[TASK_KEY.inject];
+  if (inject?.value) checkInject(ctx, flow, t, inject.value, taskEnv(envs, "'inject'", "item", true));
 }
+
+/** The index of each task property in an IndexedBlock. */
+const TASK_KEY = keyIndexes(TASK_PROPERTIES) as Readonly<Record<"run" | "agent" | "description" | "output" | "guard" | "retries" | "backoff" | "timeout" | "inject" | "cache", number>>;
+
+/** Task properties that take a positive duration. */
+const DURATION_KEYS = ["timeout", "cache"] as const;
 
 function agentInfoFor(ctx: CheckContext, sym: DeclSymbol): AgentInfo {
   const decl = sym.decl as A.AgentDecl;
@@ -312,17 +403,11 @@ function agentInfoFor(ctx: CheckContext, sym: DeclSymbol): AgentInfo {
   return info;
 }
 
-/** The type the run produces, when it differs from a declared output. */
-const runTypes = new WeakMap<TaskInfo, Type>();
-function runType(t: TaskInfo): Type | undefined {
-  return runTypes.get(t);
-}
-
-function checkRun(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, run: A.Expr, agent: AgentInfo | undefined, env: ExprEnv, owner: string): void {
+/** Checks a task's run; returns the type it produces (undefined when it calls no known tool). */
+function checkRun(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, run: A.Expr, agent: AgentInfo | undefined, env: ExprEnv): Type | undefined {
   const callee = run.kind === "Call" && run.callee.kind === "Name" ? run.callee : undefined;
   if (run.kind !== "Call" || callee === undefined || BUILTIN_FUNCTIONS.has(callee.name)) {
-    runTypes.set(t, inferExpr(env, run));
-    return;
+    return inferExpr(env, run);
   }
   const name = callee.name;
   const sym = flow.scope.visible.get(name);
@@ -336,7 +421,7 @@ function checkRun(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, run: A.Expr, a
   }
   if (sig === undefined) {
     for (const a of run.args) inferExpr(env, a.value);
-    if (name === "") return;
+    if (name === "") return undefined;
     const ambiguous = flow.scope.ambiguous.get(name);
     const hint = didYouMean(name, [...namesOfKind(flow.scope, ["tool"]), ...BUILTIN_FUNCTIONS.keys()]);
     report(ctx, sym ? "AIW0302" : "AIW0101", {
@@ -349,21 +434,20 @@ function checkRun(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, run: A.Expr, a
       label: sym ? "not a tool" : "no tool with this name",
       ...(hint ? { help: hint } : { help: `declare it: tool ${name}(...) -> ... { ts: "./tools.ts#${name}" }` }),
     });
-    return;
+    return undefined;
   }
   t.tool = sig;
-  runTypes.set(t, sig.returns);
   checkArguments(ctx, env, sig, run);
   if (sig.builtin?.needsMemory) {
     if (agent === undefined || !agent.hasMemory) {
       report(ctx, "AIW0303", {
-        message: `'${name}' uses agent memory, but ${owner} ${agent ? `runs as agent '${t.agent!.name}', which has no memory` : "has no agent"}`,
+        message: `'${name}' uses agent memory, but ${taskOwner(t)} ${agent ? `runs as agent '${t.agent!.name}', which has no memory` : "has no agent"}`,
         span: callee.span,
         label: "needs an agent with memory",
         help: agent ? `add memory: recall(top_k: 3) to agent '${t.agent!.name}'` : "add agent: NAME, for an agent with memory: recall(top_k: 3)",
       });
     }
-    return;
+    return sig.returns;
   }
   if (agent !== undefined && !agent.tools.has(name)) {
     const agentDecl = t.agent!.decl as A.AgentDecl;
@@ -389,35 +473,46 @@ function checkRun(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, run: A.Expr, a
       ...(fix ? { fix } : {}),
     });
   }
+  return sig.returns;
 }
 
 /** Arguments of a tool call: positional first, then by name; each typed. */
 export function checkArguments(ctx: CheckContext, env: ExprEnv, sig: ToolSignature, call: A.CallExpr): void {
-  const given = new Map<string, A.Argument>();
+  const params = sig.params;
+  // The argument given for each parameter name, at the index of the first
+  // parameter with that name (a small array instead of a Map by name).
+  const given: (A.Argument | undefined)[] = new Array<A.Argument | undefined>(params.length).fill(undefined);
   // A misspelt argument already says which parameter it meant: not missing too.
-  const meant = new Set<string>();
+  let meant: Set<string> | undefined;
   let sawNamed = false;
-  call.args.forEach((arg, i) => {
+  for (let i = 0; i < call.args.length; i++) {
+    const arg = call.args[i]!;
     let param: ParamSignature | undefined;
     if (arg.name === undefined) {
       if (sawNamed) {
         report(ctx, "AIW0110", { message: "a positional argument cannot follow named ones", span: arg.span, label: "positional after named", help: "give it by name" });
         inferExpr(env, arg.value);
-        return;
+        continue;
       }
-      param = sig.params[i];
+      param = params[i];
       if (param === undefined) {
-        report(ctx, "AIW0110", { message: `'${sig.name}' takes ${sig.params.length} argument${sig.params.length === 1 ? "" : "s"}, but more were given`, span: arg.span, label: "extra argument", notes: [signatureNote(sig)] });
+        report(ctx, "AIW0110", { message: `'${sig.name}' takes ${params.length} argument${params.length === 1 ? "" : "s"}, but more were given`, span: arg.span, label: "extra argument", notes: [signatureNote(sig)] });
         inferExpr(env, arg.value);
-        return;
+        continue;
       }
     } else {
       sawNamed = true;
-      param = sig.params.find((p) => p.name === arg.name!.name);
+      const argName = arg.name.name;
+      for (let k = 0; k < params.length; k++) {
+        if (params[k]!.name === argName) {
+          param = params[k];
+          break;
+        }
+      }
       if (param === undefined) {
-        const hint = didYouMean(arg.name.name, sig.params.map((p) => p.name));
-        const near = nearNames(arg.name.name, sig.params.map((p) => p.name), 1)[0];
-        if (near !== undefined) meant.add(near);
+        const hint = didYouMean(arg.name.name, params.map((p) => p.name));
+        const near = nearNames(arg.name.name, params.map((p) => p.name), 1)[0];
+        if (near !== undefined) (meant ??= new Set()).add(near);
         report(ctx, "AIW0110", {
           message: `'${sig.name}' has no parameter '${arg.name.name}'`,
           span: arg.name.span,
@@ -426,19 +521,25 @@ export function checkArguments(ctx: CheckContext, env: ExprEnv, sig: ToolSignatu
           notes: [signatureNote(sig)],
         });
         inferExpr(env, arg.value);
-        return;
+        continue;
       }
       if (param.span) ctx.references.push({ span: arg.name.span, definition: param.span, kind: "parameter" });
     }
-    if (given.has(param.name)) {
-      report(ctx, "AIW0110", { message: `argument '${param.name}' is given twice`, span: arg.span, label: "second value", secondary: [{ span: given.get(param.name)!.span, message: "first value" }] });
+    const slot = firstParamNamed(params, param.name);
+    const previous = given[slot];
+    if (previous !== undefined) {
+      report(ctx, "AIW0110", { message: `argument '${param.name}' is given twice`, span: arg.span, label: "second value", secondary: [{ span: previous.span, message: "first value" }] });
       inferExpr(env, arg.value);
-      return;
+      continue;
     }
-    given.set(param.name, arg);
+    given[slot] = arg;
     expectType(env, arg.value, param.type, `argument '${param.name}' of '${sig.name}'`);
-  });
-  const missing = sig.params.filter((p) => !p.hasDefault && !given.has(p.name) && !meant.has(p.name));
+  }
+  const missing: ParamSignature[] = [];
+  for (let k = 0; k < params.length; k++) {
+    const p = params[k]!;
+    if (!p.hasDefault && given[firstParamNamed(params, p.name)] === undefined && !(meant?.has(p.name) ?? false)) missing.push(p);
+  }
   if (missing.length > 0) {
     const names = missing.map((p) => p.name);
     const last = call.args[call.args.length - 1];
@@ -456,6 +557,12 @@ export function checkArguments(ctx: CheckContext, env: ExprEnv, sig: ToolSignatu
       },
     });
   }
+}
+
+/** The index of the first parameter with this name. */
+function firstParamNamed(params: readonly ParamSignature[], name: string): number {
+  for (let k = 0; k < params.length; k++) if (params[k]!.name === name) return k;
+  return -1;
 }
 
 function placeholder(t: Type): string {

@@ -9,8 +9,11 @@ import type { Span } from "./source.ts";
 /** Edges including what injection implies: a task that waits for an injector waits for what it injects. */
 export function dependencyEdges(flow: FlowInfo): Map<string, Map<string, Span[]>> {
   const edges = new Map<string, Map<string, Span[]>>();
-  const injectorsOf = new Map<string, string[]>();
+  // Without injection (most flows) the edges are the tasks' own dependencies.
+  let injectorsOf: Map<string, string[]> | undefined;
   for (const t of flow.tasks.values()) {
+    if (t.injects.length === 0) continue;
+    injectorsOf ??= new Map();
     for (const tpl of t.injects) {
       const list = injectorsOf.get(tpl) ?? [];
       list.push(t.name);
@@ -20,73 +23,147 @@ export function dependencyEdges(flow: FlowInfo): Map<string, Map<string, Span[]>
   for (const t of flow.tasks.values()) {
     const deps = new Map<string, Span[]>();
     for (const [d, spans] of t.deps) if (flow.tasks.has(d)) deps.set(d, spans);
-    const injectors = t.isTemplate ? (injectorsOf.get(t.name) ?? []) : [];
-    for (const inj of injectors) if (!deps.has(inj)) deps.set(inj, [t.decl.name.span]);
-    for (const [d, spans] of [...deps]) {
-      // A template starts after its injector, not after its sibling templates.
-      if (injectors.includes(d)) continue;
-      const dep = flow.tasks.get(d)!;
-      for (const tpl of dep.injects) if (tpl !== t.name && !deps.has(tpl)) deps.set(tpl, spans);
+    if (injectorsOf !== undefined) {
+      const injectors = t.isTemplate ? (injectorsOf.get(t.name) ?? []) : [];
+      for (const inj of injectors) if (!deps.has(inj)) deps.set(inj, [t.decl.name.span]);
+      for (const [d, spans] of [...deps]) {
+        // A template starts after its injector, not after its sibling templates.
+        if (injectors.includes(d)) continue;
+        const dep = flow.tasks.get(d)!;
+        for (const tpl of dep.injects) if (tpl !== t.name && !deps.has(tpl)) deps.set(tpl, spans);
+      }
     }
     edges.set(t.name, deps);
   }
   return edges;
 }
 
+/**
+ * The graph with tasks numbered by `TaskInfo.index`: the algorithms below
+ * work on arrays instead of maps keyed by name. The tasks task i waits for
+ * are successors[from[i] .. to[i]), in the order of its edge map.
+ */
+interface IndexedGraph {
+  /** Every task and template, in source order. */
+  readonly nodes: readonly TaskInfo[];
+  /** By index (sparse: tasks without a name or with a taken one have none). */
+  readonly byIndex: readonly (TaskInfo | undefined)[];
+  readonly from: Int32Array;
+  readonly to: Int32Array;
+  readonly successors: readonly number[];
+}
+
+/** `edges` when some task injects templates; without injection the edges are the tasks' own dependencies. */
+function indexGraph(flow: FlowInfo, edges: Map<string, Map<string, Span[]>> | undefined): IndexedGraph {
+  const nodes = [...flow.tasks.values()];
+  // Tasks are numbered in the order they are added, so this is usually sorted already.
+  for (let i = 1; i < nodes.length; i++) {
+    if (nodes[i - 1]!.index > nodes[i]!.index) {
+      nodes.sort((a, b) => a.index - b.index);
+      break;
+    }
+  }
+  let size = 0;
+  for (const t of nodes) size = Math.max(size, t.index + 1);
+  const byIndex: (TaskInfo | undefined)[] = new Array<TaskInfo | undefined>(size).fill(undefined);
+  for (const t of nodes) byIndex[t.index] = t;
+  const from = new Int32Array(size);
+  const to = new Int32Array(size);
+  const successors: number[] = [];
+  collectTasks = flow.tasks;
+  collectInto = successors;
+  for (let i = 0; i < nodes.length; i++) {
+    const t = nodes[i]!;
+    from[t.index] = successors.length;
+    // The keys dependencyEdges would give this task: its dependencies that are tasks of the flow.
+    (edges !== undefined ? edges.get(t.name)! : t.deps).forEach(collectSuccessor);
+    to[t.index] = successors.length;
+  }
+  collectTasks = undefined;
+  collectInto = [];
+  return { nodes, byIndex, from, to, successors };
+}
+
+// State of collectSuccessor, a Map.forEach callback that is not a closure (no allocation per task).
+let collectTasks: ReadonlyMap<string, TaskInfo> | undefined;
+let collectInto: number[] = [];
+
+function collectSuccessor(_spans: unknown, name: string): void {
+  const dep = collectTasks!.get(name);
+  if (dep !== undefined) collectInto.push(dep.index);
+}
+
 export function analyzeGraph(ctx: CheckContext, flow: FlowInfo): void {
-  const edges = dependencyEdges(flow);
-  const cyclic = reportCycles(ctx, flow, edges);
-  flow.order = topologicalOrder(flow, edges, cyclic);
-  reportUnreachable(ctx, flow, edges);
+  let injects = false;
+  for (const t of flow.tasks.values()) if (t.injects.length > 0) injects = true;
+  // The edge maps (with the spans that make each edge) are needed only to
+  // print a cycle, or to know what injection adds.
+  let edges = injects ? dependencyEdges(flow) : undefined;
+  const edgeMaps = (): Map<string, Map<string, Span[]>> => (edges ??= dependencyEdges(flow));
+  const graph = indexGraph(flow, edges);
+  const cyclic = reportCycles(ctx, flow, edgeMaps, graph);
+  flow.order = topologicalOrder(graph, cyclic);
+  reportUnreachable(ctx, flow, graph);
 }
 
 /** Tarjan's strongly connected components, iteratively; one diagnostic per cycle. */
-function reportCycles(ctx: CheckContext, flow: FlowInfo, edges: Map<string, Map<string, Span[]>>): Set<string> {
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const onStack = new Set<string>();
-  const stack: string[] = [];
+function reportCycles(ctx: CheckContext, flow: FlowInfo, edgeMaps: () => Map<string, Map<string, Span[]>>, graph: IndexedGraph): Set<string> {
+  const size = graph.byIndex.length;
+  const { from, to, successors } = graph;
+  const index = new Int32Array(size).fill(-1);
+  const low = new Int32Array(size);
+  const onStack = new Uint8Array(size);
+  const stack: number[] = [];
   const cyclic = new Set<string>();
   let counter = 0;
-  const names = [...flow.tasks.values()].sort((a, b) => a.index - b.index).map((t) => t.name);
-  for (const root of names) {
-    if (index.has(root)) continue;
-    const work: { node: string; it: Iterator<string> }[] = [];
-    const enter = (n: string) => {
-      index.set(n, counter);
-      low.set(n, counter);
-      counter++;
-      stack.push(n);
-      onStack.add(n);
-      work.push({ node: n, it: edges.get(n)!.keys() });
-    };
-    enter(root);
-    while (work.length > 0) {
-      const top = work[work.length - 1]!;
-      const next = top.it.next();
-      if (!next.done) {
-        const w = next.value;
-        if (!index.has(w)) enter(w);
-        else if (onStack.has(w)) low.set(top.node, Math.min(low.get(top.node)!, index.get(w)!));
+  // The depth-first path: a node and the position of the next edge to follow.
+  const workNode = new Int32Array(size);
+  const workEdge = new Int32Array(size);
+  let depth = 0;
+  const enter = (n: number): void => {
+    index[n] = counter;
+    low[n] = counter;
+    counter++;
+    stack.push(n);
+    onStack[n] = 1;
+    workNode[depth] = n;
+    workEdge[depth] = from[n]!;
+    depth++;
+  };
+  for (const rootTask of graph.nodes) {
+    if (index[rootTask.index] !== -1) continue;
+    enter(rootTask.index);
+    while (depth > 0) {
+      const top = workNode[depth - 1]!;
+      const e = workEdge[depth - 1]!;
+      if (e < to[top]!) {
+        workEdge[depth - 1] = e + 1;
+        const w = successors[e]!;
+        if (index[w] === -1) enter(w);
+        else if (onStack[w] === 1) low[top] = Math.min(low[top]!, index[w]!);
         continue;
       }
-      work.pop();
-      if (work.length > 0) {
-        const parent = work[work.length - 1]!.node;
-        low.set(parent, Math.min(low.get(parent)!, low.get(top.node)!));
+      depth--;
+      if (depth > 0) {
+        const parent = workNode[depth - 1]!;
+        low[parent] = Math.min(low[parent]!, low[top]!);
       }
-      if (low.get(top.node) === index.get(top.node)) {
+      if (low[top] === index[top]) {
+        if (stack[stack.length - 1] === top) {
+          // A component of one task: no cycle.
+          stack.pop();
+          onStack[top] = 0;
+          continue;
+        }
         const component: string[] = [];
-        let w: string;
+        let w: number;
         do {
           w = stack.pop()!;
-          onStack.delete(w);
-          component.push(w);
-        } while (w !== top.node);
-        if (component.length > 1) {
-          for (const c of component) cyclic.add(c);
-          reportCycle(ctx, flow, edges, new Set(component));
-        }
+          onStack[w] = 0;
+          component.push(graph.byIndex[w]!.name);
+        } while (w !== top);
+        for (const c of component) cyclic.add(c);
+        reportCycle(ctx, flow, edgeMaps(), new Set(component));
       }
     }
   }
@@ -136,50 +213,90 @@ function reportCycle(ctx: CheckContext, flow: FlowInfo, edges: Map<string, Map<s
 }
 
 /** Kahn's algorithm; ties broken by source order so the IR follows the file. */
-function topologicalOrder(flow: FlowInfo, edges: Map<string, Map<string, Span[]>>, cyclic: Set<string>): string[] {
-  const tasks = [...flow.tasks.values()].filter((t) => !t.isTemplate && !cyclic.has(t.name));
-  const remaining = new Map<string, number>();
-  const dependants = new Map<string, TaskInfo[]>();
-  for (const t of tasks) {
-    let n = 0;
-    for (const d of edges.get(t.name)!.keys()) {
-      const dep = flow.tasks.get(d)!;
-      if (dep.isTemplate || cyclic.has(d)) continue;
-      n++;
-      const list = dependants.get(d) ?? [];
-      list.push(t);
-      dependants.set(d, list);
-    }
-    remaining.set(t.name, n);
+function topologicalOrder(graph: IndexedGraph, cyclic: Set<string>): string[] {
+  const size = graph.byIndex.length;
+  const { from, to, successors } = graph;
+  // 1: a task that takes part in the order (not a template, not in a cycle).
+  const nodes = graph.nodes;
+  const ordered = new Uint8Array(size);
+  for (let n = 0; n < nodes.length; n++) {
+    const t = nodes[n]!;
+    if (!t.isTemplate && (cyclic.size === 0 || !cyclic.has(t.name))) ordered[t.index] = 1;
   }
-  const heap = new MinHeap<TaskInfo>((a, b) => a.index - b.index);
-  for (const t of tasks) if (remaining.get(t.name) === 0) heap.push(t);
+  // How many ordered tasks each one still waits for, and who waits for it
+  // (compressed: the dependants of task i are dependants[first[i] .. first[i + 1]]).
+  const remaining = new Int32Array(size);
+  const first = new Int32Array(size + 1);
+  for (let n = 0; n < nodes.length; n++) {
+    const i = nodes[n]!.index;
+    if (ordered[i] === 0) continue;
+    for (let e = from[i]!; e < to[i]!; e++) {
+      const dep = successors[e]!;
+      if (ordered[dep] === 0) continue;
+      remaining[i]!++;
+      first[dep + 1]!++;
+    }
+  }
+  for (let i = 0; i < size; i++) first[i + 1]! += first[i]!;
+  const fill = first.slice(0, size);
+  const dependants = new Int32Array(first[size]!);
+  for (let n = 0; n < nodes.length; n++) {
+    const i = nodes[n]!.index;
+    if (ordered[i] === 0) continue;
+    for (let e = from[i]!; e < to[i]!; e++) {
+      const dep = successors[e]!;
+      if (ordered[dep] === 1) dependants[fill[dep]!++] = i;
+    }
+  }
+  const heap = new IndexHeap(size);
+  for (let n = 0; n < nodes.length; n++) {
+    const i = nodes[n]!.index;
+    if (ordered[i] === 1 && remaining[i] === 0) heap.push(i);
+  }
   const order: string[] = [];
   while (heap.size > 0) {
-    const t = heap.pop()!;
-    order.push(t.name);
-    for (const d of dependants.get(t.name) ?? []) {
-      const left = remaining.get(d.name)! - 1;
-      remaining.set(d.name, left);
-      if (left === 0) heap.push(d);
+    const i = heap.pop();
+    order.push(graph.byIndex[i]!.name);
+    for (let k = first[i]!; k < first[i + 1]!; k++) {
+      const d = dependants[k]!;
+      if (--remaining[d]! === 0) heap.push(d);
     }
   }
   return order;
 }
 
-function reportUnreachable(ctx: CheckContext, flow: FlowInfo, edges: Map<string, Map<string, Span[]>>): void {
+function reportUnreachable(ctx: CheckContext, flow: FlowInfo, graph: IndexedGraph): void {
   const dead = new Map<string, string>(); // task -> why
-  for (const t of flow.tasks.values()) if (t.neverRuns) dead.set(t.name, "its 'when' condition is always false");
-  const injected = new Set([...flow.tasks.values()].flatMap((t) => t.injects));
-  for (const t of flow.tasks.values()) {
-    if (t.isTemplate && !injected.has(t.name)) dead.set(t.name, "no task injects it");
+  // graph.nodes is flow.tasks in its order (tasks are added in source order).
+  const nodes = graph.nodes;
+  let injected: Set<string> | undefined;
+  let templates = false;
+  for (let n = 0; n < nodes.length; n++) {
+    const t = nodes[n]!;
+    if (t.neverRuns) dead.set(t.name, "its 'when' condition is always false");
+    if (t.isTemplate) templates = true;
+    if (t.injects.length > 0) {
+      injected ??= new Set();
+      for (const tpl of t.injects) injected.add(tpl);
+    }
   }
+  if (templates) {
+    for (let n = 0; n < nodes.length; n++) {
+      const t = nodes[n]!;
+      if (t.isTemplate && !(injected?.has(t.name) ?? false)) dead.set(t.name, "no task injects it");
+    }
+  }
+  if (dead.size === 0) return;
+  const { from, to, successors } = graph;
   // Propagate along dependants in topological order.
-  for (const name of flow.order) {
+  for (let k = 0; k < flow.order.length; k++) {
+    const name = flow.order[k]!;
     if (dead.has(name)) continue;
-    for (const d of edges.get(name)!.keys()) {
-      if (dead.has(d) && !flow.tasks.get(d)!.isTemplate) {
-        dead.set(name, `it waits for '${d}', which never runs`);
+    const i = flow.tasks.get(name)!.index;
+    for (let e = from[i]!; e < to[i]!; e++) {
+      const d = graph.byIndex[successors[e]!]!;
+      if (dead.has(d.name) && !d.isTemplate) {
+        dead.set(name, `it waits for '${d.name}', which never runs`);
         break;
       }
     }
@@ -195,45 +312,40 @@ function reportUnreachable(ctx: CheckContext, flow: FlowInfo, edges: Map<string,
   }
 }
 
-class MinHeap<T> {
-  private readonly items: T[] = [];
-  private readonly less: (a: T, b: T) => number;
-  constructor(compare: (a: T, b: T) => number) {
-    this.less = compare;
+/** A binary min-heap of task indexes (source order). */
+class IndexHeap {
+  private readonly items: Int32Array;
+  size = 0;
+  constructor(capacity: number) {
+    this.items = new Int32Array(Math.max(1, capacity));
   }
-  get size(): number {
-    return this.items.length;
-  }
-  push(x: T): void {
+  push(x: number): void {
     const a = this.items;
-    a.push(x);
-    let i = a.length - 1;
+    let i = this.size++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (this.less(a[i]!, a[p]!) >= 0) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
+      if (a[p]! <= x) break;
+      a[i] = a[p]!;
       i = p;
     }
+    a[i] = x;
   }
-  pop(): T | undefined {
+  pop(): number {
     const a = this.items;
-    if (a.length === 0) return undefined;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!) < 0) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!) < 0) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
+    const top = a[0]!;
+    const last = a[--this.size]!;
+    const n = this.size;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const m = r < n && a[r]! < a[l]! ? r : l;
+      if (a[m]! >= last) break;
+      a[i] = a[m]!;
+      i = m;
     }
+    if (n > 0) a[i] = last;
     return top;
   }
 }

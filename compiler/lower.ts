@@ -3,7 +3,7 @@
 // become explicit references (input, task, var); defaults are filled in; keys
 // are sorted so the same source always gives the same bytes.
 
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import type * as A from "./ast.ts";
 import { BUILTIN_TOOLS } from "./builtins.ts";
 import type { CheckedProgram } from "./check.ts";
@@ -63,10 +63,29 @@ class Lowering {
     return this.checked.program.byDisplayPath.get(span.file)!;
   }
 
+  /** The file and line index of the last location, where the next one's search starts (tasks come mostly in source order). */
+  private lastFile: ProgramFile | undefined;
+  private lastLine = 0;
+
   location(span: Span): I.IrLocation {
     const f = this.fileOf(span);
-    const p = positionAt(f.source, span.start);
-    return { file: f.path, line: p.line, column: p.column };
+    const starts = f.source.lineStarts;
+    const offset = span.start;
+    let line = f === this.lastFile ? this.lastLine : -1;
+    // positionAt's line (the last start <= offset), found by a short walk from
+    // the previous location when it is nearby, else by positionAt itself.
+    if (line >= 0 && starts[line]! <= offset) {
+      let steps = 0;
+      while (line + 1 < starts.length && starts[line + 1]! <= offset && steps < 64) {
+        line++;
+        steps++;
+      }
+      if (line + 1 < starts.length && starts[line + 1]! <= offset) line = -1;
+    } else line = -1;
+    if (line < 0) line = positionAt(f.source, offset).line - 1;
+    this.lastFile = f;
+    this.lastLine = line;
+    return { file: f.path, line: line + 1, column: offset - starts[line]! + 1 };
   }
 
   sourceText(span: Span): string {
@@ -82,7 +101,7 @@ class Lowering {
       case "optional":
         return { kind: "optional", inner: this.type(t.inner) };
       case "record": {
-        const fields = t.fields.map((f) => ({ name: f.name, type: this.type(f.type), ...(f.defaultValue !== undefined ? { default: f.defaultValue as I.JsonValue } : {}) }));
+        const fields = t.fields.map((f) => (f.defaultValue !== undefined ? { name: f.name, type: this.type(f.type), default: f.defaultValue as I.JsonValue } : { name: f.name, type: this.type(f.type) }));
         if (t.name === undefined) return { kind: "record", fields };
         const { name, isNew } = this.typeNames.nameFor(t.origin ?? t, t.name);
         if (isNew) {
@@ -287,30 +306,71 @@ class Lowering {
 
   task(flow: FlowInfo, t: TaskInfo, flowScope: NameScope): I.IrTask {
     const decl = t.decl;
-    const prop = (k: string) => decl.properties.find((p) => p.key.name === k);
+    // The first property of each key, and every guard, in one pass.
+    let runProp: A.Property | undefined;
+    let descriptionProp: A.Property | undefined;
+    let injectProp: A.Property | undefined;
+    let timeoutProp: A.Property | undefined;
+    let cacheProp: A.Property | undefined;
+    let retriesProp: A.Property | undefined;
+    let backoffProp: A.Property | undefined;
+    const guardProps: A.Property[] = [];
+    const props = decl.properties;
+    for (let i = 0; i < props.length; i++) {
+      const p = props[i]!;
+      switch (p.key.name) {
+        case "run":
+          runProp ??= p;
+          break;
+        case "description":
+          descriptionProp ??= p;
+          break;
+        case "guard":
+          guardProps.push(p);
+          break;
+        case "retries":
+          retriesProp ??= p;
+          break;
+        case "timeout":
+          timeoutProp ??= p;
+          break;
+        case "backoff":
+          backoffProp ??= p;
+          break;
+        case "inject":
+          injectProp ??= p;
+          break;
+        case "cache":
+          cacheProp ??= p;
+          break;
+      }
+    }
     const loopVar = decl.forEach?.variable.name;
     // A template reads its own output in its guards, like a task.
     const own: NameScope = t.isTemplate ? { ...flowScope, tasks: new Set([...flowScope.tasks, t.name]) } : flowScope;
     const inner: NameScope = loopVar !== undefined ? { ...own, vars: new Set([loopVar]) } : own;
-    const run = prop("run")!.value!;
+    const run = runProp!.value!;
     let irRun: I.IrRun;
     if (t.tool !== undefined && run.kind === "Call") {
       const toolName = this.tool(t.tool);
       const args: Record<string, I.IrExpr> = {};
-      let seenNamed = false;
-      run.args.forEach((a, i) => {
-        seenNamed ||= a.name !== undefined;
-        const pname = a.name?.name ?? t.tool!.params[i]!.name;
+      for (let i = 0; i < run.args.length; i++) {
+        const a = run.args[i]!;
+        const pname = a.name?.name ?? t.tool.params[i]!.name;
         defineKey(args, pname, this.expr(a.value, inner));
-      });
+      }
       const irTool = this.tools.get(toolName)!;
-      for (const p of irTool.params) if (!Object.hasOwn(args, p.name) && p.default !== undefined) defineKey(args, p.name, { op: "lit", value: p.default });
-      irRun = { kind: "tool", tool: toolName, args: sortedRecord(args) };
+      for (let i = 0; i < irTool.params.length; i++) {
+        const p = irTool.params[i]!;
+        if (!Object.hasOwn(args, p.name) && p.default !== undefined) defineKey(args, p.name, { op: "lit", value: p.default });
+      }
+      irRun = { kind: "tool", tool: toolName, args: sortedOwnRecord(args) };
     } else {
       irRun = { kind: "expr", expr: this.expr(run, inner) };
     }
     const guards: I.IrGuard[] = [];
-    for (const g of decl.properties.filter((p) => p.key.name === "guard")) {
+    for (let i = 0; i < guardProps.length; i++) {
+      const g = guardProps[i]!;
       const v = g.value!;
       const gname = v.kind === "Name" ? v.name : v.kind === "Call" && v.callee.kind === "Name" ? v.callee.name : undefined;
       const gsym = gname !== undefined && !inner.vars.has(gname) && !inner.inputs.has(gname) && !inner.tasks.has(gname) ? flow.scope.visible.get(gname) : undefined;
@@ -322,35 +382,29 @@ class Lowering {
         guards.push({ kind: "check", condition: this.expr(v, inner), message });
       }
     }
-    const num = (k: string) => {
-      const v = prop(k)?.value;
-      const c = v ? constantOrUndefined(v) : undefined;
-      return typeof c === "number" ? c : undefined;
-    };
-    const description = prop("description")?.value;
-    const inject = prop("inject")?.value;
+    const description = descriptionProp?.value;
+    const inject = injectProp?.value;
     const agentName = t.agent !== undefined ? this.agent(t.agent) : undefined;
-    const timeout = num("timeout");
-    const cache = num("cache");
-    const deps = [...t.deps.keys()].filter((d) => !flow.tasks.get(d)?.isTemplate).sort();
-    return {
-      id: t.name,
-      kind: t.isTemplate ? "template" : "task",
-      ...(agentName !== undefined ? { agent: agentName } : {}),
-      ...(description !== undefined ? { description: this.expr(description, inner) } : {}),
-      run: irRun,
-      dependsOn: deps,
-      ...(decl.when !== undefined ? { when: this.expr(decl.when, flowScope) } : {}),
-      ...(decl.forEach?.iterable !== undefined ? { forEach: { variable: decl.forEach.variable.name, items: this.expr(decl.forEach.iterable, flowScope) } } : {}),
-      guards,
-      retries: num("retries") ?? 0,
-      backoff: backoffOf(prop("backoff")?.value),
-      ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
-      output: this.type(t.itemType),
-      ...(inject !== undefined ? { inject: { choose: this.expr(inject, inner), templates: [...t.injects] } } : {}),
-      ...(cache !== undefined ? { cacheTtlMs: cache } : {}),
-      location: this.location(decl.name.span),
-    };
+    const timeout = numberOf(timeoutProp);
+    const cache = numberOf(cacheProp);
+    const deps = dependsOn(flow, t);
+    // Built key by key, in the order of the IR's JSON (optional keys only when set).
+    const out: Mutable<I.IrTask> = { id: t.name, kind: t.isTemplate ? "template" : "task" } as Mutable<I.IrTask>;
+    if (agentName !== undefined) out.agent = agentName;
+    if (description !== undefined) out.description = this.expr(description, inner);
+    out.run = irRun;
+    out.dependsOn = deps;
+    if (decl.when !== undefined) out.when = this.expr(decl.when, flowScope);
+    if (decl.forEach?.iterable !== undefined) out.forEach = { variable: decl.forEach.variable.name, items: this.expr(decl.forEach.iterable, flowScope) };
+    out.guards = guards;
+    out.retries = numberOf(retriesProp) ?? 0;
+    out.backoff = backoffOf(backoffProp?.value);
+    if (timeout !== undefined) out.timeoutMs = timeout;
+    out.output = this.type(t.itemType);
+    if (inject !== undefined) out.inject = { choose: this.expr(inject, inner), templates: [...t.injects] };
+    if (cache !== undefined) out.cacheTtlMs = cache;
+    out.location = this.location(decl.name.span);
+    return out;
   }
 
   /** Arguments in parameter order (named ones placed by name); a bare `guard: g` checks the task's own output. */
@@ -381,7 +435,9 @@ class Lowering {
       case "Null":
         return { op: "lit", value: null };
       case "String": {
-        if (e.parts.every((p) => typeof p === "string")) return { op: "lit", value: (e.parts as string[]).join("") };
+        const parts = e.parts;
+        if (parts.length === 1 && typeof parts[0] === "string") return { op: "lit", value: parts[0] };
+        if (parts.every((p) => typeof p === "string")) return { op: "lit", value: (parts as string[]).join("") };
         return { op: "concat", parts: e.parts.map((p) => (typeof p === "string" ? { op: "lit", value: p } : this.expr(p, scope))) };
       }
       case "Paren":
@@ -394,8 +450,11 @@ class Lowering {
         return { op: "get", object: this.expr(e.object, scope), field: e.field.name };
       case "Index":
         return { op: "index", object: this.expr(e.object, scope), index: this.expr(e.index, scope) };
-      case "Call":
-        return { op: "call", fn: (e.callee as A.NameExpr).name, args: e.args.map((a) => this.expr(a.value, scope)) };
+      case "Call": {
+        const args: I.IrExpr[] = [];
+        for (let i = 0; i < e.args.length; i++) args.push(this.expr(e.args[i]!.value, scope));
+        return { op: "call", fn: (e.callee as A.NameExpr).name, args };
+      }
       case "Unary":
         return e.operator === "not" ? { op: "not", operand: this.expr(e.operand, scope) } : { op: "neg", operand: this.expr(e.operand, scope) };
       case "Binary":
@@ -446,16 +505,75 @@ function backoffOf(e: A.Expr | undefined): I.IrBackoff {
   };
 }
 
-function defineKey<T>(obj: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+type Mutable<X> = { -readonly [K in keyof X]: X[K] };
+
+/** The tasks (not templates) a task waits for, sorted. */
+function dependsOn(flow: FlowInfo, t: TaskInfo): string[] {
+  depsFlow = flow;
+  depsOut = [];
+  // forEach with a function that is not a closure: no iterator or closure per task.
+  t.deps.forEach(collectDep);
+  const deps = depsOut;
+  depsFlow = undefined;
+  depsOut = [];
+  // Code-unit order, as sort() without a comparator (two names need no sort call).
+  if (deps.length === 2) {
+    if (deps[1]! < deps[0]!) deps.reverse();
+  } else if (deps.length > 2) deps.sort();
+  return deps;
 }
 
-function sortedRecord<T>(m: ReadonlyMap<string, T> | Record<string, T>): Record<string, T> {
-  const entries = m instanceof Map ? [...m.entries()] : Object.entries(m);
-  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+let depsFlow: FlowInfo | undefined;
+let depsOut: string[] = [];
+
+function collectDep(_spans: unknown, name: string): void {
+  if (!depsFlow!.tasks.get(name)?.isTemplate) depsOut.push(name);
+}
+
+/** The value of a property when it is a constant number. */
+function numberOf(p: A.Property | undefined): number | undefined {
+  const v = p?.value;
+  const c = v ? constantOrUndefined(v) : undefined;
+  return typeof c === "number" ? c : undefined;
+}
+
+/**
+ * Sets an own, enumerable data property. Keys come from the user's source:
+ * `__proto__` is defined (assigning it would set the prototype); any other
+ * key is assigned, which on a plain object makes the same own property
+ * (Object.prototype has no other setter) and is much faster than defineProperty.
+ */
+function defineKey<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function sortedRecord<T>(m: ReadonlyMap<string, T>): Record<string, T> {
+  const keys = [...m.keys()].sort(byCodeUnits);
   const out: Record<string, T> = {};
-  for (const [k, v] of entries) defineKey(out, k, v);
+  for (const k of keys) defineKey(out, k, m.get(k)!);
   return out;
+}
+
+/** The object itself when its keys are already sorted, else a sorted copy. */
+function sortedOwnRecord<T>(obj: Record<string, T>): Record<string, T> {
+  const keys = Object.keys(obj);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = byCodeUnits(keys[i - 1]!, keys[i]!) < 0;
+  if (sorted) return obj;
+  keys.sort(byCodeUnits);
+  const out: Record<string, T> = {};
+  for (const k of keys) defineKey(out, k, obj[k]!);
+  return out;
+}
+
+/** crypto.hash (Node >= 21.7) hashes a string in one call, without a Hash object. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+
+function sha256Hex(text: string): string {
+  return oneShotHash !== undefined ? oneShotHash("sha256", text, "hex") : crypto.createHash("sha256").update(text).digest("hex");
 }
 
 export function lowerProgram(checked: CheckedProgram): I.IrProgram {
@@ -466,7 +584,7 @@ export function lowerProgram(checked: CheckedProgram): I.IrProgram {
     flows.set(symbol.name, l.flow(info));
   }
   const sources = [...checked.program.files.values()]
-    .map((f) => ({ path: f.path, sha256: createHash("sha256").update(f.source.text).digest("hex") }))
+    .map((f) => ({ path: f.path, sha256: sha256Hex(f.source.text) }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
     irVersion: IR_VERSION,

@@ -26,6 +26,11 @@ export interface SourceFile {
 
 export function sourceFile(path: string, text: string): SourceFile {
   const lineStarts = [0];
+  if (text.indexOf("\r") < 0) {
+    // Only "\n" ends lines: let indexOf find them.
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+    return { path, text, lineStarts };
+  }
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 10) lineStarts.push(i + 1);

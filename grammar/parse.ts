@@ -3,7 +3,7 @@
 // its own, so an error (a missing brace, say) stays inside its declaration
 // and every later declaration is still parsed and checked.
 
-import type { ILexingError, IRecognitionException, IToken, TokenType } from "chevrotain";
+import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
 import type * as A from "../compiler/ast.ts";
 import { parser, ruleDescriptions, type PendingString } from "./parser.ts";
 import * as T from "./tokens.ts";
@@ -31,12 +31,15 @@ export interface ParsedText {
   readonly errors: readonly SyntaxError[];
 }
 
-const declarationKeywords = new Set<TokenType>([T.Import, T.Type, T.Model, T.Tool, T.Agent, T.Guardrail, T.Flow]);
-
-function startsDeclaration(tokens: readonly IToken[], i: number): boolean {
+/**
+ * Whether tokens[i] starts a declaration (import, type, model, tool, agent,
+ * guardrail or flow, then a name or an import's path); the tokens end at `count`.
+ */
+function startsDeclaration(tokens: readonly IToken[], i: number, count: number): boolean {
   const t = tokens[i]!;
-  if (!declarationKeywords.has(t.tokenType)) return false;
-  const next = tokens[i + 1];
+  const tt = t.tokenType;
+  if (tt !== T.Flow && tt !== T.Tool && tt !== T.Type && tt !== T.Import && tt !== T.Model && tt !== T.Agent && tt !== T.Guardrail) return false;
+  const next = i + 1 < count ? tokens[i + 1] : undefined;
   if (next === undefined) return true;
   if (t.tokenType === T.Import) return next.tokenType === T.StringToken || next.tokenType === T.UnterminatedString || next.tokenType === T.LBrace;
   return next.tokenType === T.Identifier;
@@ -53,8 +56,12 @@ export function lex(text: string): { tokens: IToken[]; comments: IToken[]; error
       errors.push({ start, end: start + 1, message: "';' is not used in AIWork", label: "remove this ';'", kind: "character", help: "properties and statements end at the end of the line", replacement: "" });
     }
   }
-  for (const tok of result.tokens) {
-    if (tok.tokenType === T.SingleQuotedString) {
+  const tokens = result.tokens;
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i]!;
+    const tt = tok.tokenType;
+    if (tt !== T.SingleQuotedString && tt !== T.UnterminatedString) continue;
+    if (tt === T.SingleQuotedString) {
       const inner = tok.image.slice(1, -1);
       errors.push({
         start: tok.startOffset,
@@ -98,61 +105,92 @@ function lexError(text: string, e: ILexingError): SyntaxError {
   };
 }
 
+/** Room for the sentinels the parser appends to its input (maxLookahead + 1). */
+const CHUNK_PADDING = 4;
+
 /** Parses a whole file into declarations. Never throws on any input. */
 export function parseText(file: string, text: string): ParsedText {
   const { tokens, comments, errors } = lex(text);
   parser.begin(file, docCommentsByTarget(text, comments));
   const declarations: (A.Declaration | A.ImportDecl)[] = [];
-  let i = 0;
-  while (i < tokens.length) {
-    let j = i + 1;
-    while (j < tokens.length && !startsDeclaration(tokens, j)) j++;
-    if (!startsDeclaration(tokens, i)) {
-      // Stray tokens before the next declaration: one error, then skip them.
-      const first = tokens[i]!;
+  // Chevrotain appends end-of-input sentinels to its input (and removes them
+  // after parsing). Padding the token list lets every chunk be sliced with room
+  // for them, so appending them never copies the chunk into a larger array.
+  const count = tokens.length;
+  if (count > 0) for (let k = 0; k < CHUNK_PADDING; k++) tokens.push(tokens[count - 1]!);
+  try {
+    let i = 0;
+    while (i < count) {
+      // Find the next declaration; on the way, the nesting of this piece (see deepestNesting).
+      let j = i;
+      let depth = 0;
+      let prefix = 0;
+      let tooDeep: IToken | undefined;
+      do {
+        if (tooDeep === undefined) {
+          const t = tokens[j]!;
+          const tt = t.tokenType;
+          if (tt === T.LParen || tt === T.LBracket || tt === T.LBrace) depth++;
+          else if (tt === T.RParen || tt === T.RBracket || tt === T.RBrace) depth = depth > 0 ? depth - 1 : 0;
+          if (tt === T.Not || tt === T.Minus) prefix++;
+          else prefix = 0;
+          if (depth + prefix > MAX_NESTING) tooDeep = t;
+        }
+        j++;
+      } while (j < count && !startsDeclaration(tokens, j, count));
+      if (!startsDeclaration(tokens, i, count)) {
+        // Stray tokens before the next declaration: one error, then skip them.
+        const first = tokens[i]!;
+        errors.push({
+          start: first.startOffset,
+          end: endOf(first),
+          message: `expected a declaration (import, type, model, tool, agent, guardrail or flow), found ${describeToken(first)}`,
+          label: "a declaration was expected here",
+          kind: "syntax",
+        });
+        i = j;
+        continue;
+      }
+      const start = i;
+      i = j;
+      if (tooDeep !== undefined) {
+        errors.push({ start: tooDeep.startOffset, end: endOf(tooDeep), message: `this declaration nests brackets or operators more than ${MAX_NESTING} levels deep`, label: "nested too deeply here", kind: "syntax" });
+        continue;
+      }
+      const chunk = tokens.slice(start, j + CHUNK_PADDING);
+      chunk.length = j - start;
+      parser.input = chunk;
+      parser.current = undefined;
+      let decl: A.Declaration | A.ImportDecl | undefined;
+      try {
+        decl = parser.declaration() ?? parser.current;
+      } catch (err) {
+        // A backstop: the nesting limit keeps the recursive parser well inside
+        // the stack, but no input may crash the compiler.
+        if (!(err instanceof RangeError)) throw err;
+        errors.push({ start: chunk[0]!.startOffset, end: endOf(chunk[0]!), message: "this declaration is too deeply nested to parse", label: "here", kind: "syntax" });
+        continue;
+      }
+      for (const e of parser.errors) errors.push(syntaxError(text, e, chunk));
+      if (decl !== undefined) declarations.push(decl);
+    }
+    for (const c of parser.customErrors) errors.push({ ...c, kind: "syntax" });
+    for (const m of parser.missingValues) {
       errors.push({
-        start: first.startOffset,
-        end: endOf(first),
-        message: `expected a declaration (import, type, model, tool, agent, guardrail or flow), found ${describeToken(first)}`,
-        label: "a declaration was expected here",
+        start: m.at,
+        end: m.at,
+        message: `'${m.key}:' has no value: expected a value after the colon, found ${isRealToken(m.found) ? describeToken(m.found) : "the end of the declaration"}`,
+        label: "a value was expected here",
         kind: "syntax",
       });
-      i = j;
-      continue;
     }
-    const chunk = tokens.slice(i, j);
-    i = j;
-    const tooDeep = deepestNesting(chunk);
-    if (tooDeep !== undefined) {
-      errors.push({ start: tooDeep.startOffset, end: endOf(tooDeep), message: `this declaration nests brackets or operators more than ${MAX_NESTING} levels deep`, label: "nested too deeply here", kind: "syntax" });
-      continue;
-    }
-    parser.input = chunk;
-    parser.current = undefined;
-    let decl: A.Declaration | A.ImportDecl | undefined;
-    try {
-      decl = parser.declaration() ?? parser.current;
-    } catch (err) {
-      // A backstop: the nesting limit keeps the recursive parser well inside
-      // the stack, but no input may crash the compiler.
-      if (!(err instanceof RangeError)) throw err;
-      errors.push({ start: chunk[0]!.startOffset, end: endOf(chunk[0]!), message: "this declaration is too deeply nested to parse", label: "here", kind: "syntax" });
-      continue;
-    }
-    for (const e of parser.errors) errors.push(syntaxError(text, e, chunk));
-    if (decl !== undefined) declarations.push(decl);
+  } finally {
+    tokens.length = count;
   }
-  for (const c of parser.customErrors) errors.push({ ...c, kind: "syntax" });
-  for (const m of parser.missingValues) {
-    errors.push({
-      start: m.at,
-      end: m.at,
-      message: `'${m.key}:' has no value: expected a value after the colon, found ${isRealToken(m.found) ? describeToken(m.found) : "the end of the declaration"}`,
-      label: "a value was expected here",
-      kind: "syntax",
-    });
-  }
-  return { tokens, comments, declarations, strings: parser.strings, errors };
+  const strings = parser.strings;
+  // Keep nothing of this file in the parser but its strings (read next, by compiler/strings.ts).
+  parser.release();
+  return { tokens, comments, declarations, strings, errors };
 }
 
 /**
@@ -195,7 +233,8 @@ export const MAX_NESTING = 64;
 function deepestNesting(tokens: readonly IToken[]): IToken | undefined {
   let depth = 0;
   let prefix = 0;
-  for (const t of tokens) {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
     const tt = t.tokenType;
     if (tt === T.LParen || tt === T.LBracket || tt === T.LBrace) depth++;
     else if (tt === T.RParen || tt === T.RBracket || tt === T.RBrace) depth = depth > 0 ? depth - 1 : 0;
@@ -303,20 +342,26 @@ function hasLineBreak(text: string, from: number, to: number): boolean {
  */
 export function docCommentsByTarget(text: string, comments: readonly IToken[]): Map<number, string> {
   const out = new Map<number, string>();
-  let lines: string[] = [];
+  // The run so far, its lines joined by "\n" ("" and inRun false when none).
+  let joined = "";
+  let inRun = false;
   let lastEnd = -1;
-  for (const c of comments) {
+  for (let i = 0; i < comments.length; i++) {
+    const c = comments[i]!;
     if (c.tokenType !== T.DocComment) {
-      lines = [];
+      inRun = false;
       continue;
     }
-    if (lines.length > 0 && !onlyWhitespace(text, lastEnd, c.startOffset)) lines = [];
-    const body = c.image.slice(3);
-    lines.push(body.startsWith(" ") ? body.slice(1) : body);
+    if (inRun && !onlyWhitespace(text, lastEnd, c.startOffset)) inRun = false;
+    const image = c.image;
+    // The text after "///" and one optional space.
+    const line = image.charCodeAt(3) === 32 ? image.slice(4) : image.slice(3);
+    joined = inRun ? `${joined}\n${line}` : line;
+    inRun = true;
     lastEnd = endOf(c);
     let next = lastEnd;
     while (next < text.length && isSpace(text.charCodeAt(next))) next++;
-    out.set(next, lines.join("\n"));
+    out.set(next, joined);
   }
   return out;
 }

@@ -7,7 +7,7 @@
 // Why no CST: building Chevrotain's CST and then walking it into the AST cost
 // five times the recognition itself on a 100,000-line file (docs/architecture.md).
 
-import { EmbeddedActionsParser, EOF, tokenMatcher, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import { EmbeddedActionsParser, EOF, tokenMatcher, type IOrAlt, type IParserErrorMessageProvider, type IToken, type OrMethodOpts, type TokenType } from "chevrotain";
 import type * as A from "../compiler/ast.ts";
 import type { Span } from "../compiler/source.ts";
 import * as T from "./tokens.ts";
@@ -100,13 +100,25 @@ export interface PendingString {
   readonly importNode?: Mutable<A.ImportDecl>;
 }
 
-/** An operand of a flat binary expression, with its prefix operators. */
+/** An operand of a flat binary expression that has prefix operators (without any, the operand rule returns the expression itself). */
 interface Operand {
+  readonly kind: "Operand";
   readonly prefixes: readonly IToken[];
   readonly atom: A.Expr;
   /** Prefixes already applied (precedence climbing consumes `not` first). */
   used: number;
 }
+
+const NO_PREFIXES: readonly IToken[] = [];
+
+/** An operator between two operands of a flat expression. */
+interface BinaryOp {
+  readonly op: A.BinaryOperator;
+  readonly span: Span;
+}
+
+/** What elseMessage returns when recovery left the message out. */
+const NO_MESSAGE: A.Expr = { kind: "Null", span: { file: "", start: 0, end: 0 } };
 
 const PRECEDENCE: Readonly<Record<string, number>> = {
   or: 1,
@@ -155,6 +167,33 @@ export class AiwParser extends EmbeddedActionsParser {
     this.strings = [];
     this.missingValues = [];
     this.customErrors = [];
+  }
+
+  /**
+   * Drops what the parser still holds of the last file (its tokens, its last
+   * declaration, the state of the rules), except `strings`, so a finished
+   * file's tokens and tree are not kept alive until the next parse.
+   */
+  release(): void {
+    this.input = [];
+    this.current = undefined;
+    this.docs = new Map();
+    this.missingValues = [];
+    this.customErrors = [];
+    this.flowArgs = undefined;
+    this.headerNode = undefined;
+    this.bodyArgs = { ARGS: [undefined] };
+    this.propertyKey = undefined;
+    this.propertyColon = undefined;
+    this.propertyResult = undefined;
+    this.exprFirst = undefined;
+    this.exprOp = undefined;
+    this.exprSecond = undefined;
+    this.exprOperands = undefined;
+    this.exprOperators = undefined;
+    this.pendingPrefixes = undefined;
+    this.operandExpr = undefined;
+    this.argsArgs = { ARGS: [undefined] };
   }
 
   private newTask(kind: "TaskDecl" | "TemplateDecl", kw: IToken, name: IToken, into: A.TaskDecl[] | undefined): Mutable<A.TaskDecl> {
@@ -221,18 +260,57 @@ export class AiwParser extends EmbeddedActionsParser {
   }
 
   // ------------------------------------------------------------ declarations
+  //
+  // Performance (docs/architecture.md): actions are `if (!this.RECORDING_PHASE)`
+  // blocks instead of `this.ACTION(() => ...)` closures, and the hot rules
+  // (flow members, properties, expressions) use alternatives and repetition
+  // bodies built once per parser, which pass their state through the fields
+  // below instead of capturing it. Each of those bodies reads its field before
+  // any SUBRULE (a nested rule may overwrite it) and writes it back after.
 
-  declaration = this.RULE("declaration", (): A.Declaration | A.ImportDecl | undefined =>
-    this.OR([
-      { ALT: () => this.SUBRULE(this.importDecl) },
-      { ALT: () => this.SUBRULE(this.typeDecl) },
-      { ALT: () => this.SUBRULE(this.modelDecl) },
-      { ALT: () => this.SUBRULE(this.toolDecl) },
-      { ALT: () => this.SUBRULE(this.agentDecl) },
-      { ALT: () => this.SUBRULE(this.guardrailDecl) },
-      { ALT: () => this.SUBRULE(this.flowDecl) },
-    ]),
-  );
+  /** The flow whose members flowMemberAlts add to. Flows do not nest. */
+  private flowArgs: { tasks: { ARGS: [A.TaskDecl[] | undefined] }; templates: { ARGS: [A.TaskDecl[] | undefined] }; flow: { ARGS: [Mutable<A.FlowDecl> | undefined] }; properties: { ARGS: [A.Property[] | undefined] } } | undefined;
+  /** The task whose header is being parsed. Headers do not nest. */
+  private headerNode: Mutable<A.TaskDecl> | undefined;
+  /** The property list bodyMember adds to. Bodies do not nest. */
+  private bodyArgs: { ARGS: [A.Property[] | undefined] } = { ARGS: [undefined] };
+  /** The key and colon of the property whose value is being chosen (read by its gates). */
+  private propertyKey: IToken | undefined;
+  private propertyColon: IToken | undefined;
+  /** The value parsed by the chosen alternative of propertyValue. */
+  private propertyResult: A.Expr | A.TypeExpr | undefined;
+  /**
+   * The innermost expression being parsed: its first operand, its first
+   * operator and second operand, and (from its second operator on) the lists
+   * of all its operands and operators.
+   */
+  private exprFirst: A.Expr | Operand | undefined;
+  private exprOp: BinaryOp | undefined;
+  private exprSecond: A.Expr | Operand | undefined;
+  private exprOperands: (A.Expr | Operand)[] | undefined;
+  private exprOperators: BinaryOp[] | undefined;
+  /** Prefix operators met by operandPrefix. */
+  private pendingPrefixes: IToken[] | undefined;
+  /** The operand so far, which the suffix alternatives wrap. */
+  private operandExpr: A.Expr | undefined;
+  /** Where argsMember puts each argument. */
+  private argsArgs: { ARGS: [A.Argument[] | undefined] } = { ARGS: [undefined] };
+
+  private readonly optionalComma = (): void => {
+    this.CONSUME(T.Comma);
+  };
+
+  declaration = this.RULE("declaration", (): A.Declaration | A.ImportDecl | undefined => this.OR(this.declarationAlts));
+
+  private readonly declarationAlts: IOrAlt<A.Declaration | A.ImportDecl>[] = [
+    { ALT: () => this.SUBRULE(this.importDecl) },
+    { ALT: () => this.SUBRULE(this.typeDecl) },
+    { ALT: () => this.SUBRULE(this.modelDecl) },
+    { ALT: () => this.SUBRULE(this.toolDecl) },
+    { ALT: () => this.SUBRULE(this.agentDecl) },
+    { ALT: () => this.SUBRULE(this.guardrailDecl) },
+    { ALT: () => this.SUBRULE(this.flowDecl) },
+  ];
 
   // import "./common.aiw"            every name the file declares
   // import { a, b } from "./x.aiw"   only these
@@ -247,20 +325,19 @@ export class AiwParser extends EmbeddedActionsParser {
         SEP: T.Comma,
         DEF: () => {
           const n = this.CONSUME(T.Name);
-          this.ACTION(() => names.push(this.ident(n)));
+          if (!this.RECORDING_PHASE) names.push(this.ident(n));
         },
       });
       this.CONSUME(T.RBrace);
       this.CONSUME(T.From);
     });
     const pathTok = this.CONSUME(T.StringLiteral);
-    return this.ACTION(() => {
-      const pathSpan = this.tokSpan(pathTok);
-      // The path is filled in with the string's value by compiler/strings.ts.
-      const node: Mutable<A.ImportDecl> = { kind: "Import", path: "", pathSpan, ...(selective ? { names } : {}), span: this.span(kw.startOffset, pathSpan.end) };
-      if (real(pathTok)) this.strings.push({ node: { kind: "String", parts: [], span: pathSpan }, token: pathTok, importNode: node });
-      return node;
-    });
+    if (this.RECORDING_PHASE) return undefined as never;
+    const pathSpan = this.tokSpan(pathTok);
+    // The path is filled in with the string's value by compiler/strings.ts.
+    const node: Mutable<A.ImportDecl> = { kind: "Import", path: "", pathSpan, ...(selective ? { names } : {}), span: this.span(kw.startOffset, pathSpan.end) };
+    if (real(pathTok)) this.strings.push({ node: { kind: "String", parts: [], span: pathSpan }, token: pathTok, importNode: node });
+    return node;
   });
 
   // type Invoice { vendor: string  amount: number = 0 }   |   type Labels = string[]
@@ -276,43 +353,38 @@ export class AiwParser extends EmbeddedActionsParser {
         },
       },
     ]);
-    return this.ACTION(() => {
-      const id = this.ident(name);
-      const t = type ?? { kind: "NamedType", name: { name: "", span: id.span }, span: id.span };
-      return this.withDoc(this.close({ kind: "TypeDecl", name: id, type: t, span: this.span(kw.startOffset, id.span.end) } as A.TypeDecl), kw.startOffset);
-    });
+    if (this.RECORDING_PHASE) return undefined as never;
+    const id = this.ident(name);
+    const t = type ?? { kind: "NamedType", name: { name: "", span: id.span }, span: id.span };
+    return this.withDoc(this.close({ kind: "TypeDecl", name: id, type: t, span: this.span(kw.startOffset, id.span.end) } as A.TypeDecl), kw.startOffset);
   });
 
   recordType = this.RULE("recordType", (): A.RecordTypeExpr => {
     const open = this.CONSUME(T.LBrace);
-    const node = this.ACTION((): Mutable<A.RecordTypeExpr> => ({ kind: "RecordType", fields: [], span: this.tokSpan(open) }));
+    const node: Mutable<A.RecordTypeExpr> | undefined = this.RECORDING_PHASE ? undefined : { kind: "RecordType", fields: [], span: this.tokSpan(open) };
     this.MANY(() => this.SUBRULE(this.fieldDecl, { ARGS: [node?.fields as A.FieldDecl[]] }));
     this.CONSUME(T.RBrace);
-    return this.ACTION(() => this.close(node));
+    return this.RECORDING_PHASE ? (undefined as never) : this.close(node!);
   });
 
   fieldDecl = this.RULE("fieldDecl", (into?: A.FieldDecl[]): void => {
     const name = this.CONSUME(T.Name);
-    const node = this.ACTION(() => {
+    let node: Mutable<A.FieldDecl> | undefined;
+    if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      const f: Mutable<A.FieldDecl> = this.withDoc({ name: id, span: id.span }, name.startOffset);
-      into?.push(f);
-      return f;
-    });
+      node = this.withDoc({ name: id, span: id.span }, name.startOffset);
+      into?.push(node);
+    }
     this.CONSUME(T.Colon);
     const type = this.SUBRULE(this.typeExpr);
-    this.ACTION(() => {
-      if (type) node.type = type;
-    });
+    if (!this.RECORDING_PHASE && type) node!.type = type;
     this.OPTION(() => {
       this.CONSUME(T.Equals);
       const def = this.SUBRULE(this.expression);
-      this.ACTION(() => {
-        if (def) node.defaultValue = def;
-      });
+      if (!this.RECORDING_PHASE && def) node!.defaultValue = def;
     });
-    this.OPTION1(() => this.CONSUME(T.Comma));
-    this.ACTION(() => this.close(node));
+    this.OPTION1(this.optionalComma);
+    if (!this.RECORDING_PHASE) this.close(node!);
   });
 
   // string | Invoice | string[] | number? | { a: string }
@@ -321,34 +393,27 @@ export class AiwParser extends EmbeddedActionsParser {
       {
         ALT: () => {
           const name = this.CONSUME(T.Identifier);
-          return this.ACTION(() => {
-            const id = this.ident(name);
-            return { kind: "NamedType", name: id, span: id.span } as A.NamedTypeExpr;
-          });
+          if (this.RECORDING_PHASE) return undefined as never;
+          const id = this.ident(name);
+          return { kind: "NamedType", name: id, span: id.span } as A.NamedTypeExpr;
         },
       },
       { ALT: () => this.SUBRULE(this.recordType) },
     ]);
-    this.ACTION(() => {
-      t ??= { kind: "NamedType", name: { name: "", span: this.point(this.lastEnd()) }, span: this.point(this.lastEnd()) };
-    });
+    if (!this.RECORDING_PHASE) t ??= { kind: "NamedType", name: { name: "", span: this.point(this.lastEnd()) }, span: this.point(this.lastEnd()) };
     this.MANY(() => {
       this.OR1([
         {
           ALT: () => {
             this.CONSUME(T.LBracket);
             this.CONSUME(T.RBracket);
-            this.ACTION(() => {
-              t = { kind: "ListType", element: t, span: this.span(t.span.start, this.lastEnd()) };
-            });
+            if (!this.RECORDING_PHASE) t = { kind: "ListType", element: t, span: this.span(t.span.start, this.lastEnd()) };
           },
         },
         {
           ALT: () => {
             this.CONSUME(T.Question);
-            this.ACTION(() => {
-              t = { kind: "OptionalType", inner: t, span: this.span(t.span.start, this.lastEnd()) };
-            });
+            if (!this.RECORDING_PHASE) t = { kind: "OptionalType", inner: t, span: this.span(t.span.start, this.lastEnd()) };
           },
         },
       ]);
@@ -359,10 +424,11 @@ export class AiwParser extends EmbeddedActionsParser {
   modelDecl = this.RULE("modelDecl", (): A.ModelDecl => {
     const kw = this.CONSUME(T.Model);
     const name = this.CONSUME(T.Identifier);
-    const node = this.ACTION((): Mutable<A.ModelDecl> => {
+    let node: Mutable<A.ModelDecl> | undefined;
+    if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      return this.top(this.withDoc({ kind: "ModelDecl", name: id, properties: [], ports: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
-    });
+      node = this.top(this.withDoc({ kind: "ModelDecl", name: id, properties: [], ports: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
+    }
     this.CONSUME(T.LBrace);
     this.MANY(() => {
       this.OR([
@@ -371,230 +437,245 @@ export class AiwParser extends EmbeddedActionsParser {
       ]);
     });
     this.CONSUME(T.RBrace);
-    return this.ACTION(() => this.close(node));
+    return this.RECORDING_PHASE ? (undefined as never) : this.close(node!);
   });
 
   // input features: f32[?, 512]
   portDecl = this.RULE("portDecl", (into?: A.PortDecl[]): void => {
     const direction = this.CONSUME(T.Name);
     const name = this.CONSUME1(T.Name);
-    const node = this.ACTION(() => {
+    let node: Mutable<A.PortDecl> | undefined;
+    if (!this.RECORDING_PHASE) {
       const d = this.ident(direction);
-      const p: Mutable<A.PortDecl> = { kind: "Port", direction: d, name: this.ident(name), dtype: { name: "", span: this.point(d.span.end) }, dims: [], span: d.span };
-      into?.push(p);
-      return p;
-    });
+      node = { kind: "Port", direction: d, name: this.ident(name), dtype: { name: "", span: this.point(d.span.end) }, dims: [], span: d.span };
+      into?.push(node);
+    }
     this.CONSUME(T.Colon);
     const dtype = this.CONSUME(T.Identifier);
-    this.ACTION(() => {
-      node.dtype = this.ident(dtype);
-    });
+    if (!this.RECORDING_PHASE) node!.dtype = this.ident(dtype);
     this.CONSUME(T.LBracket);
     this.MANY_SEP({
       SEP: T.Comma,
       DEF: () => {
         const d = this.OR1([{ ALT: () => this.CONSUME(T.NumberToken) }, { ALT: () => this.CONSUME(T.Question) }, { ALT: () => this.CONSUME1(T.Identifier) }]);
-        this.ACTION(() => {
-          if (real(d)) (node.dims as { text: string; span: Span }[]).push({ text: d.image, span: this.tokSpan(d) });
-        });
+        if (!this.RECORDING_PHASE && real(d)) (node!.dims as { text: string; span: Span }[]).push({ text: d.image, span: this.tokSpan(d) });
       },
     });
     this.CONSUME(T.RBracket);
-    this.ACTION(() => this.close(node));
+    if (!this.RECORDING_PHASE) this.close(node!);
   });
 
   // tool classify(text: string) -> { label: string } { model: m }
   toolDecl = this.RULE("toolDecl", (): A.ToolDecl => {
     const kw = this.CONSUME(T.Tool);
     const name = this.CONSUME(T.Identifier);
-    const node = this.ACTION((): Mutable<A.ToolDecl> => {
+    let node: Mutable<A.ToolDecl> | undefined;
+    if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      return this.top(this.withDoc({ kind: "ToolDecl", name: id, params: [], properties: [], hasBody: false, span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
-    });
+      node = this.top(this.withDoc({ kind: "ToolDecl", name: id, params: [], properties: [], hasBody: false, span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
+    }
     this.SUBRULE(this.paramList, { ARGS: [node?.params as A.Param[]] });
     this.OPTION(() => {
       this.CONSUME(T.Arrow);
       const ret = this.SUBRULE(this.typeExpr);
-      this.ACTION(() => {
-        if (ret) node.returns = ret;
-      });
+      if (!this.RECORDING_PHASE && ret) node!.returns = ret;
     });
     this.OPTION1(() => {
-      this.ACTION(() => {
-        node.hasBody = true;
-      });
+      if (!this.RECORDING_PHASE) node!.hasBody = true;
       this.SUBRULE(this.body, { ARGS: [node?.properties as A.Property[]] });
     });
-    return this.ACTION(() => this.close(node));
+    return this.RECORDING_PHASE ? (undefined as never) : this.close(node!);
   });
 
   paramList = this.RULE("paramList", (into?: A.Param[]): void => {
     this.CONSUME(T.LParen);
     this.MANY(() => {
       this.SUBRULE(this.param, { ARGS: [into] });
-      this.OPTION(() => this.CONSUME(T.Comma));
+      this.OPTION(this.optionalComma);
     });
     this.CONSUME(T.RParen);
   });
 
   param = this.RULE("param", (into?: A.Param[]): void => {
     const name = this.CONSUME(T.Name);
-    const node = this.ACTION(() => {
+    let node: Mutable<A.Param> | undefined;
+    if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      const p: Mutable<A.Param> = this.withDoc({ name: id, span: id.span }, name.startOffset);
-      into?.push(p);
-      return p;
-    });
+      node = this.withDoc({ name: id, span: id.span }, name.startOffset);
+      into?.push(node);
+    }
     this.CONSUME(T.Colon);
     const type = this.SUBRULE(this.typeExpr);
-    this.ACTION(() => {
-      if (type) node.type = type;
-    });
+    if (!this.RECORDING_PHASE && type) node!.type = type;
     this.OPTION(() => {
       this.CONSUME(T.Equals);
       const def = this.SUBRULE(this.expression);
-      this.ACTION(() => {
-        if (def) node.defaultValue = def;
-      });
+      if (!this.RECORDING_PHASE && def) node!.defaultValue = def;
     });
-    this.ACTION(() => this.close(node));
+    if (!this.RECORDING_PHASE) this.close(node!);
   });
 
   /** `{ key: value ... }` for agents, tools and tasks. */
   body = this.RULE("body", (into?: A.Property[]): void => {
     this.CONSUME(T.LBrace);
+    this.bodyArgs = { ARGS: [into] };
     // `task x` or `template x` where a property was expected means this
     // block's '}' is missing: end the block here so the next task still parses.
-    this.MANY({ GATE: () => !this.startsFlowMember(), DEF: () => this.SUBRULE(this.property, { ARGS: [into] }) });
+    this.MANY(this.bodyMembers);
     this.CONSUME(T.RBrace);
   });
+
+  private readonly bodyMembers = { GATE: (): boolean => !this.startsFlowMember(), DEF: (): void => this.SUBRULE(this.property, this.bodyArgs) };
 
   // key: value [else message]      output: Type
   property = this.RULE("property", (into?: A.Property[]): void => {
     const key = this.CONSUME(T.Name);
-    const node = this.ACTION(() => {
+    let node: Mutable<A.Property> | undefined;
+    if (!this.RECORDING_PHASE) {
       const id = this.ident(key);
-      const p: Mutable<A.Property> = { key: id, span: id.span };
-      into?.push(p);
-      return p;
-    });
+      node = { key: id, span: id.span };
+      into?.push(node);
+    }
     const colon = this.CONSUME(T.Colon);
-    this.OR({
-      // Decided by gates, not lookahead: `output:` takes a type, and a value
-      // that is missing (the next property or the block's end follows) is one
-      // clear error instead of a cascade.
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        {
-          GATE: () => key.tokenType === T.Output && !this.valueIsMissing(),
-          ALT: () => {
-            const type = this.SUBRULE(this.typeExpr);
-            this.ACTION(() => {
-              if (type) node.typeValue = type;
-            });
-          },
-        },
-        {
-          GATE: () => !this.valueIsMissing(),
-          ALT: () => {
-            const value = this.SUBRULE(this.expression);
-            this.ACTION(() => {
-              if (value) node.value = value;
-            });
-          },
-        },
-        {
-          ALT: () => {
-            this.ACTION(() => {
-              if (!real(colon)) return;
-              const next = this.LA(1);
-              this.missingValues.push({ key: key.image, at: colon.startOffset + 1, found: next });
-            });
-          },
-        },
-      ],
-    });
-    this.ACTION(() => this.close(node));
-    this.OPTION(() => {
-      this.CONSUME(T.Else);
-      const message = this.SUBRULE1(this.expression);
-      this.ACTION(() => {
-        if (message) node.message = message;
-        this.close(node);
-      });
-    });
-    this.OPTION1(() => this.CONSUME(T.Comma));
+    this.propertyKey = key;
+    this.propertyColon = colon;
+    this.propertyResult = undefined;
+    const chosen = this.OR(this.propertyValue);
+    if (!this.RECORDING_PHASE) {
+      const result = this.propertyResult;
+      if (chosen === 1) {
+        if (result) node!.typeValue = result as A.TypeExpr;
+      } else if (chosen === 2) {
+        if (result) node!.value = result as A.Expr;
+      }
+      this.close(node!);
+    }
+    const message = this.OPTION(this.elseMessage);
+    if (!this.RECORDING_PHASE && message !== undefined) {
+      if (message !== NO_MESSAGE) node!.message = message;
+      this.close(node!);
+    }
+    this.OPTION1(this.optionalComma);
   });
+
+  /** Alternatives of a property's value: 1 a type, 2 an expression, 3 missing. */
+  private readonly propertyValue: OrMethodOpts<number> = {
+    // Decided by gates, not lookahead: `output:` takes a type, and a value
+    // that is missing (the next property or the block's end follows) is one
+    // clear error instead of a cascade.
+    IGNORE_AMBIGUITIES: true,
+    DEF: [
+      {
+        GATE: () => this.propertyKey!.tokenType === T.Output && !this.valueIsMissing(),
+        ALT: () => {
+          const type = this.SUBRULE(this.typeExpr);
+          this.propertyResult = type;
+          return 1;
+        },
+      },
+      {
+        GATE: () => !this.valueIsMissing(),
+        ALT: () => {
+          const value = this.SUBRULE(this.expression);
+          this.propertyResult = value;
+          return 2;
+        },
+      },
+      {
+        ALT: () => {
+          if (!this.RECORDING_PHASE) {
+            const colon = this.propertyColon!;
+            if (real(colon)) this.missingValues.push({ key: this.propertyKey!.image, at: colon.startOffset + 1, found: this.LA(1) });
+          }
+          return 3;
+        },
+      },
+    ],
+  };
+
+  /** `else message`: the message, or NO_MESSAGE when recovery left it out. */
+  private readonly elseMessage = (): A.Expr => {
+    this.CONSUME(T.Else);
+    return this.SUBRULE1(this.expression) ?? NO_MESSAGE;
+  };
 
   agentDecl = this.RULE("agentDecl", (): A.AgentDecl => {
     const kw = this.CONSUME(T.Agent);
     const name = this.CONSUME(T.Identifier);
-    const node = this.ACTION((): Mutable<A.AgentDecl> => {
+    let node: Mutable<A.AgentDecl> | undefined;
+    if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      return this.top(this.withDoc({ kind: "AgentDecl", name: id, properties: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
-    });
+      node = this.top(this.withDoc({ kind: "AgentDecl", name: id, properties: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
+    }
     this.SUBRULE(this.body, { ARGS: [node?.properties as A.Property[]] });
-    return this.ACTION(() => this.close(node));
+    return this.RECORDING_PHASE ? (undefined as never) : this.close(node!);
   });
 
   // guardrail positive(inv: Invoice) = inv.amount > 0 else "amount must be positive"
   guardrailDecl = this.RULE("guardrailDecl", (): A.GuardrailDecl => {
     const kw = this.CONSUME(T.Guardrail);
     const name = this.CONSUME(T.Identifier);
-    const node = this.ACTION((): Mutable<A.GuardrailDecl> => {
+    let node: Mutable<A.GuardrailDecl> | undefined;
+    if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      return this.top(this.withDoc({ kind: "GuardrailDecl", name: id, params: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
-    });
+      node = this.top(this.withDoc({ kind: "GuardrailDecl", name: id, params: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
+    }
     this.SUBRULE(this.paramList, { ARGS: [node?.params as A.Param[]] });
     this.CONSUME(T.Equals);
     const condition = this.SUBRULE(this.expression);
-    this.ACTION(() => {
-      if (condition) node.condition = condition;
-    });
+    if (!this.RECORDING_PHASE && condition) node!.condition = condition;
     this.CONSUME(T.Else);
     const message = this.SUBRULE1(this.expression);
-    return this.ACTION(() => {
-      if (message) node.message = message;
-      return this.close(node);
-    });
+    if (this.RECORDING_PHASE) return undefined as never;
+    if (message) node!.message = message;
+    return this.close(node!);
   });
 
   flowDecl = this.RULE("flowDecl", (): A.FlowDecl => {
     const kw = this.CONSUME(T.Flow);
     const name = this.CONSUME(T.Identifier);
-    const node = this.ACTION((): Mutable<A.FlowDecl> => {
+    let node: Mutable<A.FlowDecl> | undefined;
+    if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      return this.top(this.withDoc({ kind: "FlowDecl", name: id, params: [], properties: [], tasks: [], templates: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
-    });
+      node = this.top(this.withDoc({ kind: "FlowDecl", name: id, params: [], properties: [], tasks: [], templates: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
+    }
     this.SUBRULE(this.paramList, { ARGS: [node?.params as A.Param[]] });
     this.OPTION(() => {
       this.CONSUME(T.Arrow);
       const ret = this.SUBRULE(this.typeExpr);
-      this.ACTION(() => {
-        if (ret) node.returns = ret;
-      });
+      if (!this.RECORDING_PHASE && ret) node!.returns = ret;
     });
     this.CONSUME(T.LBrace);
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.SUBRULE(this.taskDecl, { ARGS: [node?.tasks as A.TaskDecl[]] }) },
-        { ALT: () => this.SUBRULE(this.templateDecl, { ARGS: [node?.templates as A.TaskDecl[]] }) },
-        { ALT: () => this.SUBRULE(this.returnStmt, { ARGS: [node] }) },
-        { ALT: () => this.SUBRULE(this.property, { ARGS: [node?.properties as A.Property[]] }) },
-      ]);
-    });
+    this.flowArgs = {
+      tasks: { ARGS: [node?.tasks as A.TaskDecl[]] },
+      templates: { ARGS: [node?.templates as A.TaskDecl[]] },
+      flow: { ARGS: [node] },
+      properties: { ARGS: [node?.properties as A.Property[]] },
+    };
+    this.MANY(this.flowMember);
     this.CONSUME(T.RBrace);
-    return this.ACTION(() => this.close(node));
+    return this.RECORDING_PHASE ? (undefined as never) : this.close(node!);
   });
+
+  private readonly flowMember = (): void => {
+    this.OR(this.flowMemberAlts);
+  };
+
+  private readonly flowMemberAlts: IOrAlt<void>[] = [
+    { ALT: () => this.SUBRULE(this.taskDecl, this.flowArgs!.tasks) },
+    { ALT: () => this.SUBRULE(this.templateDecl, this.flowArgs!.templates) },
+    { ALT: () => this.SUBRULE(this.returnStmt, this.flowArgs!.flow) },
+    { ALT: () => this.SUBRULE(this.property, this.flowArgs!.properties) },
+  ];
 
   // task NAME [after a, b] [when EXPR] [for x in EXPR] { ... }
   taskDecl = this.RULE("taskDecl", (into?: A.TaskDecl[]): void => {
     const kw = this.CONSUME(T.Task);
     const name = this.CONSUME(T.Identifier);
-    const node = this.ACTION(() => this.newTask("TaskDecl", kw, name, into));
+    const node = this.RECORDING_PHASE ? undefined : this.newTask("TaskDecl", kw, name, into);
     this.SUBRULE(this.taskHeader, { ARGS: [node] });
     this.SUBRULE(this.body, { ARGS: [node?.properties as A.Property[]] });
-    this.ACTION(() => this.close(node));
+    if (!this.RECORDING_PHASE) this.close(node!);
   });
 
   // template NAME { ... }: a task that only runs when another task injects it.
@@ -602,63 +683,68 @@ export class AiwParser extends EmbeddedActionsParser {
   templateDecl = this.RULE("templateDecl", (into?: A.TaskDecl[]): void => {
     const kw = this.CONSUME(T.Template);
     const name = this.CONSUME(T.Identifier);
-    const node = this.ACTION(() => this.newTask("TemplateDecl", kw, name, into));
+    const node = this.RECORDING_PHASE ? undefined : this.newTask("TemplateDecl", kw, name, into);
     this.SUBRULE(this.taskHeader, { ARGS: [node] });
     this.SUBRULE(this.body, { ARGS: [node?.properties as A.Property[]] });
-    this.ACTION(() => this.close(node));
+    if (!this.RECORDING_PHASE) this.close(node!);
   });
 
   taskHeader = this.RULE("taskHeader", (node?: Mutable<A.TaskDecl>): void => {
-    this.OPTION(() => {
-      this.CONSUME(T.After);
-      this.AT_LEAST_ONE_SEP({
-        SEP: T.Comma,
-        DEF: () => {
-          const a = this.CONSUME1(T.Identifier);
-          this.ACTION(() => {
-            if (real(a)) (node!.after as A.Identifier[]).push(this.ident(a));
-          });
-        },
-      });
-    });
-    this.OPTION1(() => {
-      this.CONSUME(T.When);
-      const when = this.SUBRULE(this.expression);
-      this.ACTION(() => {
-        if (when) node!.when = when;
-      });
-    });
-    this.OPTION2(() => {
-      this.CONSUME(T.For);
-      const variable = this.CONSUME2(T.Identifier);
-      const forEach = this.ACTION(() => {
-        const f: { variable: A.Identifier; iterable?: A.Expr } = { variable: this.ident(variable) };
-        node!.forEach = f;
-        return f;
-      });
-      this.CONSUME(T.In);
-      const iterable = this.SUBRULE1(this.expression);
-      this.ACTION(() => {
-        if (iterable) forEach.iterable = iterable;
-      });
-    });
-    this.ACTION(() => this.close(node!));
+    this.headerNode = node;
+    this.OPTION(this.headerAfter);
+    this.OPTION1(this.headerWhen);
+    this.OPTION2(this.headerFor);
+    if (!this.RECORDING_PHASE) this.close(node!);
   });
+
+  private readonly headerAfter = (): void => {
+    this.CONSUME(T.After);
+    this.AT_LEAST_ONE_SEP(this.afterNames);
+  };
+
+  private readonly afterNames = {
+    SEP: T.Comma,
+    DEF: (): void => {
+      const a = this.CONSUME1(T.Identifier);
+      if (!this.RECORDING_PHASE && real(a)) (this.headerNode!.after as A.Identifier[]).push(this.ident(a));
+    },
+  };
+
+  private readonly headerWhen = (): void => {
+    const node = this.headerNode;
+    this.CONSUME(T.When);
+    const when = this.SUBRULE(this.expression);
+    this.headerNode = node;
+    if (!this.RECORDING_PHASE && when) node!.when = when;
+  };
+
+  private readonly headerFor = (): void => {
+    const node = this.headerNode;
+    this.CONSUME(T.For);
+    const variable = this.CONSUME2(T.Identifier);
+    let forEach: { variable: A.Identifier; iterable?: A.Expr } | undefined;
+    if (!this.RECORDING_PHASE) {
+      forEach = { variable: this.ident(variable) };
+      node!.forEach = forEach;
+    }
+    this.CONSUME(T.In);
+    const iterable = this.SUBRULE1(this.expression);
+    this.headerNode = node;
+    if (!this.RECORDING_PHASE && iterable) forEach!.iterable = iterable;
+  };
 
   returnStmt = this.RULE("returnStmt", (flow?: Mutable<A.FlowDecl>): void => {
     const kw = this.CONSUME(T.Return);
-    this.ACTION(() => {
+    if (!this.RECORDING_PHASE) {
       if (flow?.returnSpan !== undefined && real(kw)) {
         this.customErrors.push({ start: kw.startOffset, end: kw.startOffset + kw.image.length, message: "a flow has only one 'return'", label: "second 'return'", help: "return one value; a record can hold several: return { a: x, b: y }" });
       }
       if (flow) flow.returnSpan = this.tokSpan(kw);
-    });
+    }
     const value = this.SUBRULE(this.expression);
-    this.ACTION(() => {
-      if (flow === undefined) return;
-      if (value) flow.returnValue = value;
-      flow.returnSpan = this.span(kw.startOffset, this.lastEnd());
-    });
+    if (this.RECORDING_PHASE || flow === undefined) return;
+    if (value) flow.returnValue = value;
+    flow.returnSpan = this.span(kw.startOffset, this.lastEnd());
   });
 
   // ------------------------------------------------------------- expressions
@@ -666,211 +752,280 @@ export class AiwParser extends EmbeddedActionsParser {
   // foldBinary. Two rule calls per operand instead of one per precedence level.
 
   expression = this.RULE("expression", (): A.Expr => {
-    const operands: Operand[] = [];
-    const operators: { op: A.BinaryOperator; span: Span }[] = [];
     const first = this.SUBRULE(this.operand);
-    this.ACTION(() => {
-      // Recovery may leave an operand out: the fold then sees fewer operands.
-      if (first !== undefined) operands.push(first);
-    });
-    this.MANY(() => {
-      const op = this.OR([
-        {
-          ALT: () => {
-            const t = this.CONSUME(T.BinaryOperator);
-            return this.ACTION(() => ({ op: t.image as A.BinaryOperator, span: this.tokSpan(t) }));
-          },
-        },
-        {
-          ALT: () => {
-            const n = this.CONSUME(T.Not);
-            const i = this.CONSUME(T.In);
-            return this.ACTION(() => ({ op: "not in" as const, span: this.span(n.startOffset, i.startOffset + i.image.length) }));
-          },
-        },
-      ]);
-      const next = this.SUBRULE1(this.operand);
-      this.ACTION(() => {
-        if (op === undefined || next === undefined || operands.length === 0) return;
-        operators.push(op);
-        operands.push(next);
-      });
-    });
-    return this.ACTION(() => foldBinary(operands, operators, this.file));
+    const outerFirst = this.exprFirst;
+    const outerOp = this.exprOp;
+    const outerSecond = this.exprSecond;
+    const outerOperands = this.exprOperands;
+    const outerOperators = this.exprOperators;
+    // Recovery may leave an operand out: the fold then sees fewer operands.
+    this.exprFirst = this.RECORDING_PHASE ? undefined : first;
+    this.exprOp = undefined;
+    this.exprSecond = undefined;
+    this.exprOperands = undefined;
+    this.exprOperators = undefined;
+    this.MANY(this.expressionTail);
+    // (The tail set these fields: TypeScript does not see that through the MANY call.)
+    const firstOperand = this.exprFirst as A.Expr | Operand | undefined;
+    const op = this.exprOp as BinaryOp | undefined;
+    const second = this.exprSecond as A.Expr | Operand | undefined;
+    const operands = this.exprOperands as (A.Expr | Operand)[] | undefined;
+    const operators = this.exprOperators as BinaryOp[] | undefined;
+    this.exprFirst = outerFirst;
+    this.exprOp = outerOp;
+    this.exprSecond = outerSecond;
+    this.exprOperands = outerOperands;
+    this.exprOperators = outerOperators;
+    if (this.RECORDING_PHASE) return undefined as never;
+    if (operands !== undefined) return foldBinary(operands, operators!, this.file);
+    if (firstOperand === undefined) return missing({ file: this.file, start: 0, end: 0 });
+    if (op === undefined) {
+      // One operand: no operators to fold.
+      if (firstOperand.kind !== "Operand") return firstOperand;
+      return foldBinary([firstOperand], [], this.file);
+    }
+    // One operator between operands without prefixes: the fold's result, built directly.
+    if (firstOperand.kind !== "Operand" && second!.kind !== "Operand") {
+      return { kind: "Binary", operator: op.op, left: firstOperand, right: second!, operatorSpan: op.span, span: { file: this.file, start: firstOperand.span.start, end: Math.max(firstOperand.span.end, second!.span.end) } };
+    }
+    return foldBinary([firstOperand, second!], [op], this.file);
   });
 
+  /** One `operator operand` of an expression; a nested expression in the operand restores the fields. */
+  private readonly expressionTail = (): void => {
+    const first = this.exprFirst;
+    const firstOp = this.exprOp;
+    const second = this.exprSecond;
+    const operands = this.exprOperands;
+    const operators = this.exprOperators;
+    const op = this.OR(this.binaryOperatorAlts);
+    const next = this.SUBRULE1(this.operand);
+    this.exprFirst = first;
+    this.exprOp = firstOp;
+    this.exprSecond = second;
+    this.exprOperands = operands;
+    this.exprOperators = operators;
+    if (this.RECORDING_PHASE || op === undefined || next === undefined || first === undefined) return;
+    if (firstOp === undefined) {
+      this.exprOp = op;
+      this.exprSecond = next;
+    } else if (operands === undefined) {
+      this.exprOperands = [first, second!, next];
+      this.exprOperators = [firstOp, op];
+    } else {
+      operands.push(next);
+      operators!.push(op);
+    }
+  };
+
+  private readonly binaryOperatorAlts: IOrAlt<BinaryOp>[] = [
+    {
+      ALT: () => {
+        const t = this.CONSUME(T.BinaryOperator);
+        return this.RECORDING_PHASE ? (undefined as never) : { op: t.image as A.BinaryOperator, span: this.tokSpan(t) };
+      },
+    },
+    {
+      ALT: () => {
+        const n = this.CONSUME(T.Not);
+        const i = this.CONSUME(T.In);
+        return this.RECORDING_PHASE ? (undefined as never) : { op: "not in" as const, span: this.span(n.startOffset, i.startOffset + i.image.length) };
+      },
+    },
+  ];
+
   /** Prefix operators, a primary, then `.field`, `[index]` and `(args)` suffixes. */
-  operand = this.RULE("operand", (): Operand => {
-    const prefixes: IToken[] = [];
-    this.MANY(() => {
-      const p = this.OR([{ ALT: () => this.CONSUME(T.Minus) }, { ALT: () => this.CONSUME(T.Not) }]);
-      this.ACTION(() => prefixes.push(p));
-    });
+  operand = this.RULE("operand", (): A.Expr | Operand => {
+    // MANY allocates on every call, even when it does not loop. These two are
+    // entered only when their first token is next (or to record the grammar):
+    // skipping them otherwise changes nothing, as no terminal follows either
+    // loop in this rule, so the in-repetition recovery after them never applies.
+    this.pendingPrefixes = undefined;
+    const next = this.LA(1).tokenType;
+    if (this.RECORDING_PHASE || next === T.Minus || next === T.Not) this.MANY(this.operandPrefix);
+    const prefixes = this.pendingPrefixes ?? NO_PREFIXES;
     // Recovery may leave the primary out; suffixes then apply to a placeholder.
-    let e: A.Expr = this.SUBRULE(this.primary);
-    this.ACTION(() => {
-      e ??= missing(this.point(this.lastEnd()));
-    });
-    this.MANY1(() => {
-      this.OR1([
-        {
-          ALT: () => {
-            this.CONSUME(T.Dot);
-            const dotEnd = this.lastEnd();
-            const f = this.CONSUME(T.Name);
-            this.ACTION(() => {
-              const field = real(f) ? this.ident(f) : { name: "", span: this.point(dotEnd) };
-              e = { kind: "Field", object: e, field, span: this.span(e.span.start, Math.max(dotEnd, field.span.end)) };
-            });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.LBracket);
-            const index = this.SUBRULE(this.expression);
-            this.CONSUME(T.RBracket);
-            this.ACTION(() => {
-              e = { kind: "Index", object: e, index: index ?? missing(this.point(this.lastEnd())), span: this.span(e.span.start, this.lastEnd()) };
-            });
-          },
-        },
-        {
-          ALT: () => {
-            const call = this.SUBRULE(this.args);
-            this.ACTION(() => {
-              if (call === undefined) return;
-              e = { kind: "Call", callee: e, args: call.args, argsSpan: call.span, span: this.span(e.span.start, call.span.end) };
-            });
-          },
-        },
-      ]);
-    });
-    return this.ACTION(() => ({ prefixes, atom: e ?? missing(this.point(this.lastEnd())), used: 0 }));
+    const e: A.Expr | undefined = this.SUBRULE(this.primary);
+    this.operandExpr = this.RECORDING_PHASE ? undefined : (e ?? missing(this.point(this.lastEnd())));
+    const after = this.LA(1).tokenType;
+    if (this.RECORDING_PHASE || after === T.Dot || after === T.LBracket || after === T.LParen) this.MANY1(this.operandSuffix);
+    if (this.RECORDING_PHASE) return undefined as never;
+    const atom = this.operandExpr ?? missing(this.point(this.lastEnd()));
+    return prefixes === NO_PREFIXES ? atom : { kind: "Operand", prefixes, atom, used: 0 };
   });
+
+  private readonly operandPrefix = (): void => {
+    const p = this.OR(this.prefixAlts);
+    if (!this.RECORDING_PHASE) (this.pendingPrefixes ??= []).push(p);
+  };
+
+  private readonly prefixAlts: IOrAlt<IToken>[] = [{ ALT: () => this.CONSUME(T.Minus) }, { ALT: () => this.CONSUME(T.Not) }];
+
+  private readonly operandSuffix = (): void => {
+    this.OR1(this.suffixAlts);
+  };
+
+  /** Each wraps operandExpr (read before any SUBRULE) and stores the result there. */
+  private readonly suffixAlts: IOrAlt<void>[] = [
+    {
+      ALT: () => {
+        const e = this.operandExpr!;
+        this.CONSUME(T.Dot);
+        const dotEnd = this.lastEnd();
+        const f = this.CONSUME(T.Name);
+        if (this.RECORDING_PHASE) return;
+        const field = real(f) ? this.ident(f) : { name: "", span: this.point(dotEnd) };
+        this.operandExpr = { kind: "Field", object: e, field, span: this.span(e.span.start, Math.max(dotEnd, field.span.end)) };
+      },
+    },
+    {
+      ALT: () => {
+        const e = this.operandExpr!;
+        this.CONSUME(T.LBracket);
+        const index = this.SUBRULE(this.expression);
+        this.CONSUME(T.RBracket);
+        if (this.RECORDING_PHASE) return;
+        this.operandExpr = { kind: "Index", object: e, index: index ?? missing(this.point(this.lastEnd())), span: this.span(e.span.start, this.lastEnd()) };
+      },
+    },
+    {
+      ALT: () => {
+        const e = this.operandExpr!;
+        const call = this.SUBRULE(this.args);
+        if (this.RECORDING_PHASE) return;
+        this.operandExpr = call === undefined ? e : { kind: "Call", callee: e, args: call.args, argsSpan: call.span, span: this.span(e.span.start, call.span.end) };
+      },
+    },
+  ];
 
   args = this.RULE("args", (): { args: A.Argument[]; span: Span } => {
     const open = this.CONSUME(T.LParen);
-    const result = this.ACTION(() => ({ args: [] as A.Argument[], span: this.tokSpan(open) }));
-    this.MANY(() => {
-      this.SUBRULE(this.arg, { ARGS: [result?.args] });
-      this.OPTION(() => this.CONSUME(T.Comma));
-    });
+    const result = this.RECORDING_PHASE ? undefined : { args: [] as A.Argument[], span: this.tokSpan(open) };
+    this.argsArgs = { ARGS: [result?.args] };
+    this.MANY(this.argsMember);
     this.CONSUME(T.RParen);
-    return this.ACTION(() => this.close(result));
+    return this.RECORDING_PHASE ? (undefined as never) : this.close(result!);
   });
+
+  private readonly argsMember = (): void => {
+    const into = this.argsArgs;
+    this.SUBRULE(this.arg, into);
+    this.argsArgs = into;
+    this.OPTION(this.optionalComma);
+  };
 
   arg = this.RULE("arg", (into?: A.Argument[]): void => {
-    let name: IToken | undefined;
-    this.OPTION(() => {
-      name = this.CONSUME(T.Name);
-      this.CONSUME(T.Colon);
-    });
-    const start = this.ACTION(() => (name !== undefined && real(name) ? name.startOffset : this.LA(1).startOffset));
+    const name = this.OPTION(this.argName);
+    const start = this.RECORDING_PHASE ? 0 : name !== undefined && real(name) ? name.startOffset : this.LA(1).startOffset;
     const value = this.SUBRULE(this.expression);
-    this.ACTION(() => {
-      const v = value ?? missing(this.point(this.lastEnd()));
-      into?.push({ ...(name !== undefined && real(name) ? { name: this.ident(name) } : {}), value: v, span: this.span(Number.isFinite(start) ? start : v.span.start, v.span.end) });
-    });
+    if (this.RECORDING_PHASE) return;
+    const v = value ?? missing(this.point(this.lastEnd()));
+    const span = this.span(Number.isFinite(start) ? start : v.span.start, v.span.end);
+    into?.push(name !== undefined && real(name) ? { name: this.ident(name), value: v, span } : { value: v, span });
   });
 
-  primary = this.RULE("primary", (): A.Expr =>
-    this.OR([
-      {
-        ALT: () => {
-          const t = this.CONSUME(T.NumberToken);
-          return this.ACTION(() => ({ kind: "Number", value: Number(t.image), span: this.tokSpan(t) }) as A.NumberLiteral);
-        },
+  private readonly argName = (): IToken => {
+    const name = this.CONSUME(T.Name);
+    this.CONSUME(T.Colon);
+    return name;
+  };
+
+  primary = this.RULE("primary", (): A.Expr => this.OR(this.primaryAlts));
+
+  private readonly primaryAlts: IOrAlt<A.Expr>[] = [
+    {
+      ALT: () => {
+        const t = this.CONSUME(T.NumberToken);
+        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Number", value: Number(t.image), span: this.tokSpan(t) } as A.NumberLiteral);
       },
-      {
-        ALT: () => {
-          const t = this.CONSUME(T.Duration);
-          return this.ACTION(() => ({ kind: "Duration", ms: durationMs(t.image), text: t.image, span: this.tokSpan(t) }) as A.DurationLiteral);
-        },
+    },
+    {
+      ALT: () => {
+        const t = this.CONSUME(T.Duration);
+        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Duration", ms: durationMs(t.image), text: t.image, span: this.tokSpan(t) } as A.DurationLiteral);
       },
-      {
-        ALT: () => {
-          const t = this.CONSUME(T.StringLiteral);
-          return this.ACTION(() => {
-            const node: Mutable<A.StringLiteral> = { kind: "String", parts: [], span: this.tokSpan(t) };
-            if (real(t)) this.strings.push({ node, token: t });
-            return node;
-          });
-        },
+    },
+    {
+      ALT: () => {
+        const t = this.CONSUME(T.StringLiteral);
+        if (this.RECORDING_PHASE) return undefined as never;
+        const node: Mutable<A.StringLiteral> = { kind: "String", parts: [], span: this.tokSpan(t) };
+        if (real(t)) this.strings.push({ node, token: t });
+        return node;
       },
-      {
-        ALT: () => {
-          const t = this.CONSUME(T.True);
-          return this.ACTION(() => ({ kind: "Boolean", value: true, span: this.tokSpan(t) }) as A.BooleanLiteral);
-        },
+    },
+    {
+      ALT: () => {
+        const t = this.CONSUME(T.True);
+        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Boolean", value: true, span: this.tokSpan(t) } as A.BooleanLiteral);
       },
-      {
-        ALT: () => {
-          const t = this.CONSUME(T.False);
-          return this.ACTION(() => ({ kind: "Boolean", value: false, span: this.tokSpan(t) }) as A.BooleanLiteral);
-        },
+    },
+    {
+      ALT: () => {
+        const t = this.CONSUME(T.False);
+        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Boolean", value: false, span: this.tokSpan(t) } as A.BooleanLiteral);
       },
-      {
-        ALT: () => {
-          const t = this.CONSUME(T.Null);
-          return this.ACTION(() => ({ kind: "Null", span: this.tokSpan(t) }) as A.NullLiteral);
-        },
+    },
+    {
+      ALT: () => {
+        const t = this.CONSUME(T.Null);
+        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Null", span: this.tokSpan(t) } as A.NullLiteral);
       },
-      {
-        ALT: () => {
-          const t = this.CONSUME(T.Identifier);
-          return this.ACTION(() => (real(t) ? ({ kind: "Name", name: t.image, span: this.tokSpan(t) } as A.NameExpr) : missing(this.point(this.lastEnd()))));
-        },
+    },
+    {
+      ALT: () => {
+        const t = this.CONSUME(T.Identifier);
+        if (this.RECORDING_PHASE) return undefined as never;
+        return real(t) ? ({ kind: "Name", name: t.image, span: this.tokSpan(t) } as A.NameExpr) : missing(this.point(this.lastEnd()));
       },
-      {
-        // `output` is a keyword only where a type follows; elsewhere it is a name.
-        ALT: () => {
-          const t = this.CONSUME(T.Output);
-          return this.ACTION(() => ({ kind: "Name", name: t.image, span: this.tokSpan(t) }) as A.NameExpr);
-        },
+    },
+    {
+      // `output` is a keyword only where a type follows; elsewhere it is a name.
+      ALT: () => {
+        const t = this.CONSUME(T.Output);
+        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Name", name: t.image, span: this.tokSpan(t) } as A.NameExpr);
       },
-      {
-        ALT: () => {
-          const open = this.CONSUME(T.LParen);
-          const inner = this.SUBRULE(this.expression);
-          this.CONSUME(T.RParen);
-          return this.ACTION(() => ({ kind: "Paren", inner: inner ?? missing(this.point(this.lastEnd())), span: this.span(open.startOffset, this.lastEnd()) }) as A.ParenExpr);
-        },
+    },
+    {
+      ALT: () => {
+        const open = this.CONSUME(T.LParen);
+        const inner = this.SUBRULE(this.expression);
+        this.CONSUME(T.RParen);
+        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Paren", inner: inner ?? missing(this.point(this.lastEnd())), span: this.span(open.startOffset, this.lastEnd()) } as A.ParenExpr);
       },
-      { ALT: () => this.SUBRULE(this.listLiteral) },
-      { ALT: () => this.SUBRULE(this.recordLiteral) },
-    ]),
-  );
+    },
+    { ALT: () => this.SUBRULE(this.listLiteral) },
+    { ALT: () => this.SUBRULE(this.recordLiteral) },
+  ];
 
   listLiteral = this.RULE("listLiteral", (): A.ListLiteral => {
     const open = this.CONSUME(T.LBracket);
-    const node = this.ACTION((): Mutable<A.ListLiteral> => ({ kind: "List", items: [], span: this.tokSpan(open) }));
+    const node: Mutable<A.ListLiteral> | undefined = this.RECORDING_PHASE ? undefined : { kind: "List", items: [], span: this.tokSpan(open) };
     this.MANY(() => {
       const item = this.SUBRULE(this.expression);
-      this.ACTION(() => {
-        if (item) (node.items as A.Expr[]).push(item);
-      });
-      this.OPTION(() => this.CONSUME(T.Comma));
+      if (!this.RECORDING_PHASE && item) (node!.items as A.Expr[]).push(item);
+      this.OPTION(this.optionalComma);
     });
     this.CONSUME(T.RBracket);
-    return this.ACTION(() => this.close(node));
+    return this.RECORDING_PHASE ? (undefined as never) : this.close(node!);
   });
 
   recordLiteral = this.RULE("recordLiteral", (): A.RecordLiteral => {
     const open = this.CONSUME(T.LBrace);
-    const node = this.ACTION((): Mutable<A.RecordLiteral> => ({ kind: "Record", fields: [], span: this.tokSpan(open) }));
+    const node: Mutable<A.RecordLiteral> | undefined = this.RECORDING_PHASE ? undefined : { kind: "Record", fields: [], span: this.tokSpan(open) };
     this.MANY(() => {
       const key = this.CONSUME(T.Name);
       this.CONSUME(T.Colon);
       const value = this.SUBRULE(this.expression);
-      this.ACTION(() => {
+      if (!this.RECORDING_PHASE) {
         const k = this.ident(key);
         const v = value ?? missing(this.point(this.lastEnd()));
-        (node.fields as { key: A.Identifier; value: A.Expr; span: Span }[]).push({ key: k, value: v, span: this.span(k.span.start, v.span.end) });
-      });
-      this.OPTION(() => this.CONSUME(T.Comma));
+        (node!.fields as { key: A.Identifier; value: A.Expr; span: Span }[]).push({ key: k, value: v, span: this.span(k.span.start, v.span.end) });
+      }
+      this.OPTION(this.optionalComma);
     });
     this.CONSUME(T.RBrace);
-    return this.ACTION(() => this.close(node));
+    return this.RECORDING_PHASE ? (undefined as never) : this.close(node!);
   });
 }
 
@@ -885,45 +1040,88 @@ export function missing(at: Span): A.NameExpr {
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** The milliseconds of a duration `\d+(\.\d+)?(ms|s|m|h|d)`; 0 for anything else. */
 function durationMs(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text);
-  return m ? Number(m[1]) * DURATION_UNITS[m[2]!]! : 0;
+  const n = text.length;
+  // "ms" after a digit, else the last character.
+  const unitLength = n >= 3 && text.charCodeAt(n - 1) === 115 && text.charCodeAt(n - 2) === 109 ? 2 : 1;
+  const unit = text.slice(n - unitLength);
+  const factor = Object.hasOwn(DURATION_UNITS, unit) ? DURATION_UNITS[unit]! : undefined;
+  const digits = n - unitLength;
+  if (factor === undefined || !isDecimal(text, digits)) return 0;
+  return Number(text.slice(0, digits)) * factor;
 }
 
-/** Precedence climbing over a flat operand/operator list. */
-function foldBinary(operands: Operand[], operators: readonly { op: A.BinaryOperator; span: Span }[], file: string): A.Expr {
-  let pos = 0; // operands consumed
-  const spanOf = (a: A.Expr, b: A.Expr): Span => ({ file, start: a.span.start, end: Math.max(a.span.end, b.span.end) });
-  const operand = (): A.Expr => {
-    const o = operands[pos]!;
-    if (o.used < o.prefixes.length && o.prefixes[o.used]!.image === "not") {
-      const notTok = o.prefixes[o.used++]!;
-      const inner = climb(NOT_OPERAND_PRECEDENCE);
-      return { kind: "Unary", operator: "not", operand: inner, span: { file, start: notTok.startOffset, end: inner.span.end } };
-    }
-    let e = o.atom;
-    for (let j = o.prefixes.length - 1; j >= o.used; j--) {
-      const p = o.prefixes[j]!;
-      e = { kind: "Unary", operator: p.image === "not" ? "not" : "-", operand: e, span: { file, start: p.startOffset, end: e.span.end } };
-    }
-    pos++;
-    return e;
-  };
-  const climb = (min: number): A.Expr => {
-    let left = operand();
-    while (pos - 1 < operators.length && pos < operands.length + 1) {
-      const op = operators[pos - 1];
-      if (op === undefined) break;
-      const prec = PRECEDENCE[op.op]!;
-      if (prec < min) break;
-      const right = climb(prec + 1);
-      left = { kind: "Binary", operator: op.op, left, right, operatorSpan: op.span, span: spanOf(left, right) };
-    }
-    return left;
-  };
+/** The first `end` characters of `text` are `\d+(\.\d+)?`. */
+function isDecimal(text: string, end: number): boolean {
+  let i = 0;
+  while (i < end && isDigit(text.charCodeAt(i))) i++;
+  if (i === 0) return false;
+  if (i === end) return true;
+  if (text.charCodeAt(i) !== 46) return false;
+  const fraction = ++i;
+  while (i < end && isDigit(text.charCodeAt(i))) i++;
+  return i === end && i > fraction;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * Precedence climbing over a flat operand/operator list. The state of the
+ * fold is module-level (a fold never starts another), so folding allocates
+ * only the nodes it builds.
+ */
+function foldBinary(operands: readonly (A.Expr | Operand)[], operators: readonly BinaryOp[], file: string): A.Expr {
   if (operands.length === 0) return missing({ file, start: 0, end: 0 });
+  foldOperands = operands;
+  foldOperators = operators;
+  foldFile = file;
+  foldPos = 0;
   const e = climb(0);
+  foldOperands = [];
+  foldOperators = [];
   return e;
+}
+
+let foldOperands: readonly (A.Expr | Operand)[] = [];
+let foldOperators: readonly BinaryOp[] = [];
+let foldFile = "";
+/** Operands consumed. */
+let foldPos = 0;
+
+function foldOperand(): A.Expr {
+  const o = foldOperands[foldPos]!;
+  if (o.kind !== "Operand") {
+    foldPos++;
+    return o;
+  }
+  if (o.used < o.prefixes.length && o.prefixes[o.used]!.image === "not") {
+    const notTok = o.prefixes[o.used++]!;
+    const inner = climb(NOT_OPERAND_PRECEDENCE);
+    return { kind: "Unary", operator: "not", operand: inner, span: { file: foldFile, start: notTok.startOffset, end: inner.span.end } };
+  }
+  let e = o.atom;
+  for (let j = o.prefixes.length - 1; j >= o.used; j--) {
+    const p = o.prefixes[j]!;
+    e = { kind: "Unary", operator: p.image === "not" ? "not" : "-", operand: e, span: { file: foldFile, start: p.startOffset, end: e.span.end } };
+  }
+  foldPos++;
+  return e;
+}
+
+function climb(min: number): A.Expr {
+  let left = foldOperand();
+  while (foldPos - 1 < foldOperators.length && foldPos < foldOperands.length + 1) {
+    const op = foldOperators[foldPos - 1];
+    if (op === undefined) break;
+    const prec = PRECEDENCE[op.op]!;
+    if (prec < min) break;
+    const right = climb(prec + 1);
+    left = { kind: "Binary", operator: op.op, left, right, operatorSpan: op.span, span: { file: foldFile, start: left.span.start, end: Math.max(left.span.end, right.span.end) } };
+  }
+  return left;
 }
 
 /** The one parser instance of the process. */
