@@ -45,6 +45,8 @@ export interface FlowInfo {
   readonly tasks: Map<string, TaskInfo>;
   /** Tasks (not templates) in topological order; filled by graph.ts. */
   order: string[];
+  /** Computes a task's output type if it is not known yet (while checking). */
+  ensureType?: (t: TaskInfo) => void;
   returnType?: Type;
 }
 
@@ -87,20 +89,23 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
   }
 
   // Output types first (a task may read any other task, earlier or later).
-  // Each is computed once, in source order, from what the task runs; a task
-  // whose run reads another task sees that task's type only if it came first.
-  // The properties are sorted by key here, once (reported by checkTask).
-  const blocks: IndexedBlock[] = [];
-  for (const t of flow.tasks.values()) {
-    const block = classifyIndexed(t.decl.properties, TASK_PROPERTIES);
-    blocks.push(block);
-    t.itemType = outputType(ctx, flow, t, block);
+  // Each is computed once, on demand: a task whose run expression reads a
+  // later task asks for that task's type first (a cycle sees `unknown`; the
+  // graph reports the cycle). The properties are sorted by key here, once
+  // (reported by checkTask).
+  const blocks = new Map<TaskInfo, IndexedBlock>();
+  for (const t of flow.tasks.values()) blocks.set(t, classifyIndexed(t.decl.properties, TASK_PROPERTIES));
+  const typed = new Set<TaskInfo>();
+  flow.ensureType = (t) => {
+    if (typed.has(t)) return;
+    typed.add(t);
+    t.itemType = outputType(ctx, flow, t, blocks.get(t)!);
     t.valueType = t.decl.forEach ? list(t.itemType) : t.itemType;
-  }
+  };
+  for (const t of flow.tasks.values()) flow.ensureType(t);
 
   const inputsRead = new Set<string>();
-  let k = 0;
-  for (const t of flow.tasks.values()) checkTask(ctx, flow, t, inputsRead, blocks[k++]!);
+  for (const t of flow.tasks.values()) checkTask(ctx, flow, t, inputsRead, blocks.get(t)!);
 
   checkFlowProperties(ctx, decl, owner);
   checkReturn(ctx, flow, inputsRead);
@@ -129,6 +134,7 @@ function flowLookup(this: FlowEnv, name: string): Binding | undefined {
   if (loopVar !== undefined && loopVar.variable.name === name) return { kind: "variable", type: this.iterType, definition: loopVar.variable.span };
   const t = this.flow.tasks.get(name);
   if (t !== undefined) {
+    this.flow.ensureType?.(t);
     if (this.task !== undefined && name === this.task.name && this.selfItem) return { kind: "task", type: t.itemType, definition: t.decl.name.span };
     return { kind: t.isTemplate ? "template" : "task", type: t.valueType, definition: t.decl.name.span };
   }

@@ -164,7 +164,8 @@ export function classifyIndexed(props: readonly A.Property[], spec: BlockSpec, w
     const name = p.key.name;
     if (name === "") continue;
     const own = index.byKey.get(name);
-    const s = own !== undefined ? own.spec : (spec[name] as PropertySpec | undefined);
+    // Only the spec's own keys: `toString:` or `__proto__:` are unknown properties, not inherited ones.
+    const s = own?.spec;
     if (s === undefined || (p.typeValue !== undefined) !== (s.typed === true)) {
       (issues ??= []).push(s !== undefined ? { kind: "wrong-kind", property: p, spec: s } : { kind: "unknown", property: p });
       continue;

@@ -7,6 +7,7 @@
 // live under /virtual, so their display path is that absolute path.
 // Known compiler bugs are pinned with `it.fails` and explained next to them.
 
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileSources, type Compilation } from "../compiler/compile.ts";
 import type { Diagnostic } from "../compiler/diagnostics.ts";
@@ -1452,5 +1453,23 @@ flow f(p: string) {
   it("two root files with a flow of the same name are reported", () => {
     const c = compileSources({ "/virtual/a.aiw": `flow f(p: string) { task x { run: p } }`, "/virtual/b.aiw": `flow f(q: number) { task y { run: q } }` }, ["/virtual/a.aiw", "/virtual/b.aiw"]);
     expect(c.diagnostics.some((d) => d.code === "AIW0102")).toBe(true);
+  });
+});
+
+describe("regressions", () => {
+  it("types a task that reads a task declared after it", () => {
+    const c = compileSources({ [path.resolve("later.aiw")]: `flow f(n: number) {
+  task a { run: b.x + 1 }
+  task b { run: { x: n } }
+}` });
+    expect(c.diagnostics).toEqual([]);
+    expect(c.ir!.flows["f"]!.tasks.find((t) => t.id === "a")!.output).toEqual({ kind: "number" });
+  });
+
+  it("reports inherited object names used as property names", () => {
+    const c = compileSources({ [path.resolve("proto.aiw")]: `flow f(n: number) {
+  task a { run: n toString: 1 }
+}` });
+    expect(c.diagnostics.map((d) => d.code)).toContain("AIW0107");
   });
 });
