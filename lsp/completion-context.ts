@@ -8,7 +8,6 @@
 // properties come from compiler/check-properties.ts.
 
 import type { IToken, TokenType } from "chevrotain";
-import { lex } from "../grammar/parse.ts";
 import * as T from "../grammar/tokens.ts";
 import type { ChainStep } from "./expr-types.ts";
 
@@ -101,6 +100,16 @@ function endsOperand(t: LevelTok | undefined): boolean {
   if (t === undefined) return false;
   if (t.type === "group") return t.group === "call" || t.group === "paren" || t.group === "list" || t.group === "record" || t.group === "index";
   return t.type === T.Identifier || t.type === T.StringToken || t.type === T.NumberToken || t.type === T.Duration || t.type === T.True || t.type === T.False || t.type === T.Null || t.type === T.Output;
+}
+
+/**
+ * The lexer's tokens and comments (what grammar/parse.ts's lex() returns
+ * besides its errors, which completion does not need): the main thread
+ * completes without loading the parser.
+ */
+function lex(text: string): { tokens: IToken[]; comments: IToken[] } {
+  const result = T.aiwLexer.tokenize(text);
+  return { tokens: result.tokens, comments: (result.groups["comments"] as IToken[] | undefined) ?? [] };
 }
 
 /** Tokens of a text, cached for the last text seen (completion and signature help ask about the same version). */

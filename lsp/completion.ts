@@ -1,23 +1,22 @@
 // textDocument/completion: what can be written at the cursor. The position in
 // the grammar comes from lsp/completion-context.ts (the current text); names,
-// types and signatures come from the file's latest analysis, which may be one
-// edit behind: names are looked up by name, never by offset.
+// types and signatures come from the completion model of the file's latest
+// analysis (lsp/completion-model.ts), which may be one edit behind: names are
+// looked up by name, never by offset. Runs on the server's main thread, while
+// the analysis of the newest text goes on in the worker.
 
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type CompletionList, type Range } from "vscode-languageserver";
-import type * as A from "../compiler/ast.ts";
 import { BUILTIN_FUNCTIONS, BUILTIN_TOOLS, PRIMITIVE_TYPES } from "../compiler/builtins.ts";
-import type { FlowInfo, TaskInfo } from "../compiler/check-flow.ts";
 import { AGENT_PROPERTIES, FLOW_PROPERTIES, MODEL_PROPERTIES, TASK_PROPERTIES, TOOL_PROPERTIES, type BlockSpec } from "../compiler/check-properties.ts";
-import type { DeclKind, FileScope } from "../compiler/scope.ts";
+import type { DeclKind } from "../compiler/scope.ts";
 import type { SourceFile } from "../compiler/source.ts";
 import { nonNull, typeToString, type Type } from "../compiler/types.ts";
-import type { Analysis } from "./analysis.ts";
 import { completionContext, type BlockKind, type CompletionContext } from "./completion-context.ts";
-import { builtinToolSignature, describeTarget, toolSignatureLine } from "./describe.ts";
-import { chainType, loopVariableType, nameType, typeOfTypeExpr } from "./expr-types.ts";
+import type { CompletionModel, FlowModel, GuardrailModel, TaskModel, VisibleModel } from "./completion-model.ts";
+import { builtinToolSignature } from "./describe.ts";
+import { chainType } from "./expr-types.ts";
 import { toRange } from "./positions.ts";
 import { PROPERTY_DOCS } from "./property-docs.ts";
-import { sitesOf } from "./symbol-at.ts";
 
 export interface CompletionOptions {
   readonly snippets: boolean;
@@ -50,12 +49,33 @@ function doc(value: string): { documentation: { kind: typeof MarkupKind.Markdown
   return { documentation: { kind: MarkupKind.Markdown, value } };
 }
 
-export function completion(a: Analysis, text: string, source: SourceFile, offset: number, options: CompletionOptions): CompletionList {
+const visibleByName = new WeakMap<CompletionModel, Map<string, VisibleModel>>();
+
+/** The declaration visible in the root file under a name. */
+export function visibleNamed(m: CompletionModel, name: string): VisibleModel | undefined {
+  let byName = visibleByName.get(m);
+  if (byName === undefined) visibleByName.set(m, (byName = new Map(m.visible.map((v) => [v.name, v]))));
+  return byName.get(name);
+}
+
+/** The guardrail of the root file around an offset (of the model's text: it may be an edit behind). */
+function guardrailAt(m: CompletionModel, offset: number): GuardrailModel | undefined {
+  return m.guardrails.find((g) => g.start <= offset && offset <= g.end + 1);
+}
+
+/** The type of a name read inside `task` (or at flow level); `selfItem` in guards and inject, where a task reads its own output. */
+function nameType(flow: FlowModel, task: TaskModel | undefined, name: string, selfItem: boolean): Type | undefined {
+  if (task !== undefined && task.loopVar?.name === name) return task.loopVar.type;
+  const t = flow.tasks.find((x) => x.name === name);
+  if (t !== undefined) return selfItem && t === task ? t.itemType : t.valueType;
+  return flow.inputs.find((p) => p.name === name)?.type;
+}
+
+export function completion(m: CompletionModel, text: string, source: SourceFile, offset: number, options: CompletionOptions): CompletionList {
   const ctx = completionContext(text, offset);
   const b: Builder = { items: [], range: toRange(source, ctx.replace.start, ctx.replace.end), options };
-  const scope = a.checked.scopes.get(a.root);
-  const flowEntry = ctx.flowName !== undefined ? a.checked.flows.find((f) => f.symbol.file === a.file && f.info.decl.name.name === ctx.flowName)?.info : undefined;
-  const task = ctx.taskName !== undefined ? flowEntry?.tasks.get(ctx.taskName) : undefined;
+  const flowEntry = ctx.flowName !== undefined ? m.flows.find((f) => f.name === ctx.flowName) : undefined;
+  const task = ctx.taskName !== undefined ? flowEntry?.tasks.find((t) => t.name === ctx.taskName) : undefined;
   const p = ctx.position;
   switch (p.kind) {
     case "declaration":
@@ -65,10 +85,10 @@ export function completion(a: Analysis, text: string, source: SourceFile, offset
       keyItems(b, p.block, p.present);
       break;
     case "type":
-      typeItems(b, a, scope);
+      typeItems(b, m);
       break;
     case "member": {
-      const root = flowEntry ? nameType(flowEntry, task, p.root, ctx.selfItem) : guardrailParamType(a, scope, ctx, p.root);
+      const root = flowEntry ? nameType(flowEntry, task, p.root, ctx.selfItem) : guardrailParamType(m, ctx, p.root);
       const t = chainType(root, p.steps);
       fieldItems(b, t);
       break;
@@ -77,13 +97,13 @@ export function completion(a: Analysis, text: string, source: SourceFile, offset
       for (const kw of ["after", "when", "for"]) add(b, kw, CompletionItemKind.Keyword, "keyword");
       break;
     case "after":
-      if (flowEntry) for (const t of flowEntry.tasks.values()) if (!t.isTemplate && t.name !== ctx.taskName && !p.present.includes(t.name)) add(b, t.name, CompletionItemKind.Variable, "local", taskDetail(t));
+      if (flowEntry) for (const t of flowEntry.tasks) if (!t.isTemplate && t.name !== ctx.taskName && !p.present.includes(t.name)) add(b, t.name, CompletionItemKind.Variable, "local", taskDetail(t));
       break;
     case "importNames":
-      importNameItems(b, a, p.path, p.present);
+      importNameItems(b, m, p.path, p.present);
       break;
     case "value":
-      valueItems(b, a, scope, ctx, flowEntry, task, p.key, p.block, p.inToolList === true);
+      valueItems(b, m, ctx, flowEntry, task, p.key, p.block, p.inToolList === true);
       break;
     case "none":
       break;
@@ -132,20 +152,17 @@ function keyItems(b: Builder, block: BlockKind, present: readonly string[]): voi
   }
 }
 
-function declItems(b: Builder, a: Analysis, scope: FileScope | undefined, kinds: readonly DeclKind[]): void {
-  if (scope === undefined) return;
-  for (const [name, sym] of scope.visible) {
+function declItems(b: Builder, m: CompletionModel, kinds: readonly DeclKind[]): void {
+  for (const sym of m.visible) {
     if (!kinds.includes(sym.kind)) continue;
-    const file = a.program.files.get(sym.file.absolutePath) ?? sym.file;
-    const site = sitesOf(file).find((s) => s.path.length === 1 && s.name === name);
     const kind = sym.kind === "type" ? CompletionItemKind.Struct : sym.kind === "tool" ? CompletionItemKind.Function : sym.kind === "agent" ? CompletionItemKind.Class : sym.kind === "model" ? CompletionItemKind.Module : sym.kind === "guardrail" ? CompletionItemKind.Method : CompletionItemKind.Module;
-    add(b, name, kind, "decl", { detail: sym.kind, ...(site ? doc(describeTarget(a, { kind: "site", file, site })) : {}) });
+    add(b, sym.name, kind, "decl", { detail: sym.kind, ...(sym.doc !== undefined ? doc(sym.doc) : {}) });
   }
 }
 
-function typeItems(b: Builder, a: Analysis, scope: FileScope | undefined): void {
+function typeItems(b: Builder, m: CompletionModel): void {
   for (const name of Object.keys(PRIMITIVE_TYPES)) add(b, name, CompletionItemKind.TypeParameter, "builtin", { detail: "built-in type" });
-  declItems(b, a, scope, ["type"]);
+  declItems(b, m, ["type"]);
 }
 
 function fieldItems(b: Builder, t: Type | undefined): void {
@@ -155,38 +172,36 @@ function fieldItems(b: Builder, t: Type | undefined): void {
   for (const f of base.fields) add(b, f.name, CompletionItemKind.Field, "local", { detail: typeToString(f.type) });
 }
 
-function taskDetail(t: TaskInfo): Partial<CompletionItem> {
+function taskDetail(t: TaskModel): Partial<CompletionItem> {
   return { detail: `${t.isTemplate ? "template" : "task"}: ${typeToString(t.valueType)}` };
 }
 
-function guardrailParamType(a: Analysis, scope: FileScope | undefined, ctx: CompletionContext, root: string): Type | undefined {
+function guardrailParamType(m: CompletionModel, ctx: CompletionContext, root: string): Type | undefined {
   // Inside a guardrail: its parameters; resolved from their written types.
-  const decl = a.file.parsed.ast.declarations.find((d) => d.kind === "GuardrailDecl" && d.span.start <= ctx.replace.start && ctx.replace.start <= d.span.end + 1) as A.GuardrailDecl | undefined;
-  const param = decl?.params.find((p) => p.name.name === root);
-  return param?.type === undefined ? undefined : typeOfTypeExpr(a, scope, param.type);
+  return guardrailAt(m, ctx.replace.start)?.params.find((p) => p.name === root)?.type;
 }
 
-function valueItems(b: Builder, a: Analysis, scope: FileScope | undefined, ctx: CompletionContext, flow: FlowInfo | undefined, task: TaskInfo | undefined, key: string | undefined, block: BlockKind | undefined, inToolList: boolean): void {
+function valueItems(b: Builder, m: CompletionModel, ctx: CompletionContext, flow: FlowModel | undefined, task: TaskModel | undefined, key: string | undefined, block: BlockKind | undefined, inToolList: boolean): void {
   const call = ctx.call;
   if (inToolList) {
-    declItems(b, a, scope, ["tool"]);
-    for (const t of BUILTIN_TOOLS.values()) if (!scope?.visible.has(t.name)) add(b, t.name, CompletionItemKind.Function, "builtin", { detail: builtinToolSignature(t), ...doc(t.doc) });
+    declItems(b, m, ["tool"]);
+    for (const t of BUILTIN_TOOLS.values()) if (!visibleNamed(m, t.name)) add(b, t.name, CompletionItemKind.Function, "builtin", { detail: builtinToolSignature(t), ...doc(t.doc) });
     return;
   }
-  if (call?.atName) argumentNameItems(b, a, scope, call.callee, call.named);
+  if (call?.atName) argumentNameItems(b, m, call.callee, call.named);
   if (call === undefined) {
     switch (key) {
       case "agent":
-        if (block === "task") return declItems(b, a, scope, ["agent"]);
+        if (block === "task") return declItems(b, m, ["agent"]);
         break;
       case "model":
-        if (block === "tool") return declItems(b, a, scope, ["model"]);
+        if (block === "tool") return declItems(b, m, ["model"]);
         break;
       case "run":
-        toolCallItems(b, a, scope);
+        toolCallItems(b, m);
         break;
       case "guard":
-        guardrailItems(b, a, scope);
+        guardrailItems(b, m);
         break;
       case "backoff":
         add(b, "exponential", CompletionItemKind.Function, "builtin", { insertText: "exponential(${1:1s}, max: ${2:30s})", insertTextFormat: InsertTextFormat.Snippet, detail: "exponential(DELAY, max: DELAY)" });
@@ -217,23 +232,23 @@ function valueItems(b: Builder, a: Analysis, scope: FileScope | undefined, ctx: 
         }
         break;
       case "inject":
-        if (flow) for (const t of flow.tasks.values()) if (t.isTemplate) add(b, `"${t.name}"`, CompletionItemKind.Value, "local", { filterText: t.name, detail: "template" });
+        if (flow) for (const t of flow.tasks) if (t.isTemplate) add(b, `"${t.name}"`, CompletionItemKind.Value, "local", { filterText: t.name, detail: "template" });
         break;
     }
   }
   if (block !== undefined && block !== "task" && block !== "flow" && call === undefined) return literalItems(b);
   if (flow) {
     for (const p of flow.inputs) add(b, p.name, CompletionItemKind.Variable, "local", { detail: `input: ${typeToString(p.type)}` });
-    for (const t of flow.tasks.values()) {
+    for (const t of flow.tasks) {
       if (t.isTemplate) continue;
       if (t === task && !ctx.selfItem) continue;
       add(b, t.name, CompletionItemKind.Variable, "local", taskDetail(t));
     }
-    const v = task?.decl.forEach?.variable;
-    if (task && v && v.name !== "") add(b, v.name, CompletionItemKind.Variable, "local", { detail: `loop variable: ${typeToString(loopVariableType(flow, task))}` });
+    const v = task?.loopVar;
+    if (task && v && v.name !== "") add(b, v.name, CompletionItemKind.Variable, "local", { detail: `loop variable: ${typeToString(v.type)}` });
   } else {
-    const g = a.file.parsed.ast.declarations.find((d) => d.kind === "GuardrailDecl" && d.span.start <= ctx.replace.start && ctx.replace.start <= d.span.end + 1) as A.GuardrailDecl | undefined;
-    for (const p of g?.params ?? []) if (p.name.name !== "") add(b, p.name.name, CompletionItemKind.Variable, "local", { detail: "parameter" });
+    const g = guardrailAt(m, ctx.replace.start);
+    for (const p of g?.params ?? []) if (p.name !== "") add(b, p.name, CompletionItemKind.Variable, "local", { detail: "parameter" });
   }
   for (const fn of BUILTIN_FUNCTIONS.values()) add(b, fn.name, CompletionItemKind.Function, "builtin", { insertText: `${fn.name}($0)`, insertTextFormat: InsertTextFormat.Snippet, detail: fn.signature, ...doc(fn.doc), command: { title: "signature help", command: "editor.action.triggerParameterHints" } });
   literalItems(b);
@@ -244,27 +259,24 @@ function literalItems(b: Builder): void {
   for (const kw of ["true", "false", "null"]) add(b, kw, CompletionItemKind.Keyword, "keyword");
 }
 
-function toolCallItems(b: Builder, a: Analysis, scope: FileScope | undefined): void {
+function toolCallItems(b: Builder, m: CompletionModel): void {
   const required = (params: readonly { name: string; hasDefault: boolean }[]) =>
     params
       .filter((p) => !p.hasDefault)
       .map((p, i) => `${p.name}: \${${i + 1}}`)
       .join(", ");
-  for (const [name, sym] of scope?.visible ?? []) {
+  for (const sym of m.visible) {
     if (sym.kind !== "tool") continue;
-    const sig = a.checked.toolSignatures.get(sym.decl as A.ToolDecl);
-    const file = a.program.files.get(sym.file.absolutePath) ?? sym.file;
-    const site = sitesOf(file).find((s) => s.path.length === 1 && s.name === name);
-    add(b, name, CompletionItemKind.Function, "decl", {
-      insertText: `${name}(${sig ? required(sig.params) : "$1"})$0`,
+    add(b, sym.name, CompletionItemKind.Function, "decl", {
+      insertText: sym.call?.insertText ?? `${sym.name}($1)$0`,
       insertTextFormat: InsertTextFormat.Snippet,
-      detail: sig ? toolSignatureLine(a, sig) : "tool",
-      ...(site ? doc(describeTarget(a, { kind: "site", file, site })) : {}),
+      detail: sym.call?.detail ?? "tool",
+      ...(sym.doc !== undefined ? doc(sym.doc) : {}),
       command: { title: "signature help", command: "editor.action.triggerParameterHints" },
     });
   }
   for (const t of BUILTIN_TOOLS.values()) {
-    if (scope?.visible.has(t.name)) continue;
+    if (visibleNamed(m, t.name)) continue;
     add(b, t.name, CompletionItemKind.Function, "builtin", {
       insertText: `${t.name}(${required(t.params.map((p) => ({ name: p.name, hasDefault: p.default !== undefined })))})$0`,
       insertTextFormat: InsertTextFormat.Snippet,
@@ -275,25 +287,19 @@ function toolCallItems(b: Builder, a: Analysis, scope: FileScope | undefined): v
   }
 }
 
-function guardrailItems(b: Builder, a: Analysis, scope: FileScope | undefined): void {
-  for (const [name, sym] of scope?.visible ?? []) {
+function guardrailItems(b: Builder, m: CompletionModel): void {
+  for (const sym of m.visible) {
     if (sym.kind !== "guardrail") continue;
-    const file = a.program.files.get(sym.file.absolutePath) ?? sym.file;
-    const site = sitesOf(file).find((s) => s.path.length === 1 && s.name === name);
-    add(b, name, CompletionItemKind.Method, "decl", { detail: "guardrail", ...(site ? doc(describeTarget(a, { kind: "site", file, site })) : {}) });
+    add(b, sym.name, CompletionItemKind.Method, "decl", { detail: "guardrail", ...(sym.doc !== undefined ? doc(sym.doc) : {}) });
   }
 }
 
 /** Inside `tool(`: the parameters not given yet. */
-function argumentNameItems(b: Builder, a: Analysis, scope: FileScope | undefined, callee: string, named: readonly string[]): void {
-  const sym = scope?.visible.get(callee);
-  let params: { name: string; type: string; hasDefault: boolean }[] = [];
-  if (sym?.kind === "tool") {
-    const sig = a.checked.toolSignatures.get(sym.decl as A.ToolDecl);
-    params = sig?.params.map((p) => ({ name: p.name, type: typeToString(p.type), hasDefault: p.hasDefault })) ?? [];
-  } else if (sym?.kind === "guardrail") {
-    params = (sym.decl as A.GuardrailDecl).params.map((p) => ({ name: p.name.name, type: p.type ? typeToString(typeOfTypeExpr(a, a.checked.scopes.get(sym.file.absolutePath), p.type)) : "json", hasDefault: p.defaultValue !== undefined }));
-  } else if (sym === undefined && BUILTIN_TOOLS.has(callee)) {
+function argumentNameItems(b: Builder, m: CompletionModel, callee: string, named: readonly string[]): void {
+  const sym = visibleNamed(m, callee);
+  let params: readonly { name: string; type: string; hasDefault: boolean }[] = [];
+  if (sym?.kind === "tool" || sym?.kind === "guardrail") params = sym.args ?? [];
+  else if (sym === undefined && BUILTIN_TOOLS.has(callee)) {
     params = BUILTIN_TOOLS.get(callee)!.params.map((p) => ({ name: p.name, type: typeToString(p.type), hasDefault: p.default !== undefined }));
   }
   for (const p of params) {
@@ -302,13 +308,12 @@ function argumentNameItems(b: Builder, a: Analysis, scope: FileScope | undefined
   }
 }
 
-function importNameItems(b: Builder, a: Analysis, path: string | undefined, present: readonly string[]): void {
+function importNameItems(b: Builder, m: CompletionModel, path: string | undefined, present: readonly string[]): void {
   if (path === undefined) return;
-  const imp = a.file.imports.find((i) => i.decl.path === path);
-  const file = imp?.target !== undefined ? a.program.files.get(imp.target) : undefined;
-  if (file === undefined) return;
-  for (const site of sitesOf(file)) {
-    if (site.path.length !== 1 || present.includes(site.name)) continue;
-    add(b, site.name, CompletionItemKind.Reference, "decl", { detail: site.kind, ...doc(describeTarget(a, { kind: "site", file, site })) });
+  const imp = m.imports.find((i) => i.path === path);
+  if (imp?.names === undefined) return;
+  for (const site of imp.names) {
+    if (present.includes(site.name)) continue;
+    add(b, site.name, CompletionItemKind.Reference, "decl", { detail: site.kind, ...doc(site.doc) });
   }
 }

@@ -1,8 +1,13 @@
 // Offsets and spans of the compiler <-> LSP positions and ranges (0-based
-// lines, UTF-16 columns, as JavaScript strings count).
+// lines, UTF-16 columns, as JavaScript strings count); URIs -> paths.
 
 import type { Location, Position, Range } from "vscode-languageserver";
+import { fileURLToPath } from "node:url";
 import { offsetAt, positionAt, type SourceFile, type Span } from "../compiler/source.ts";
+
+export function uriToPath(uri: string): string {
+  return uri.startsWith("file:") ? fileURLToPath(uri) : uri;
+}
 
 export function toPosition(file: SourceFile, offset: number): Position {
   const p = positionAt(file, Math.max(0, Math.min(offset, file.text.length)));

@@ -2,17 +2,16 @@
 // the checker knows: which names are types, tools, agents, tasks, inputs...;
 // definitions carry the `declaration` modifier, built-ins `defaultLibrary`.
 
-import { SemanticTokensBuilder, type SemanticTokens, type SemanticTokensLegend } from "vscode-languageserver";
+import { SemanticTokensBuilder, type SemanticTokens } from "vscode-languageserver";
 import type { IToken } from "chevrotain";
 import type { Reference } from "../compiler/check-context.ts";
 import { positionAt, type SourceFile } from "../compiler/source.ts";
 import * as T from "../grammar/tokens.ts";
 import type { Analysis } from "./analysis.ts";
+import { TOKEN_TYPES } from "./semantic-legend.ts";
 import { referencesInRoot, resolveReference } from "./symbol-at.ts";
 
-export const TOKEN_TYPES = ["namespace", "type", "class", "struct", "function", "method", "parameter", "variable", "property", "event", "keyword", "string", "number", "comment", "operator"] as const;
-export const TOKEN_MODIFIERS = ["declaration", "defaultLibrary", "documentation"] as const;
-export const legend: SemanticTokensLegend = { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] };
+export { legend, TOKEN_MODIFIERS, TOKEN_TYPES } from "./semantic-legend.ts";
 
 type TokenTypeName = (typeof TOKEN_TYPES)[number];
 

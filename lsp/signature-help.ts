@@ -1,15 +1,15 @@
 // textDocument/signatureHelp inside a call: a tool's parameters (declared or
 // built in), a guardrail's, or a built-in function's, with the argument the
-// cursor is in (by name when it is named, else by position).
+// cursor is in (by name when it is named, else by position). Declared tools
+// and guardrails come from the completion model (lsp/completion-model.ts), as
+// completion's names do.
 
 import { MarkupKind, type ParameterInformation, type SignatureHelp } from "vscode-languageserver";
-import type * as A from "../compiler/ast.ts";
 import { BUILTIN_FUNCTIONS, BUILTIN_TOOLS } from "../compiler/builtins.ts";
 import { typeToString } from "../compiler/types.ts";
-import type { Analysis } from "./analysis.ts";
+import { visibleNamed } from "./completion.ts";
 import { completionContext } from "./completion-context.ts";
-import { paramsText } from "./describe.ts";
-import { typeOfTypeExpr } from "./expr-types.ts";
+import type { CompletionModel } from "./completion-model.ts";
 
 interface Shape {
   readonly label: string;
@@ -19,11 +19,11 @@ interface Shape {
   readonly positional: boolean;
 }
 
-export function signatureHelp(a: Analysis, text: string, offset: number): SignatureHelp | null {
+export function signatureHelp(m: CompletionModel, text: string, offset: number): SignatureHelp | null {
   const ctx = completionContext(text, offset);
   const call = ctx.call;
   if (call === undefined) return null;
-  const shape = shapeOf(a, call.callee);
+  const shape = shapeOf(m, call.callee);
   if (shape === undefined) return null;
   let active: number;
   if (call.current !== undefined) active = shape.params.indexOf(call.current);
@@ -57,20 +57,9 @@ export function signatureHelp(a: Analysis, text: string, offset: number): Signat
   };
 }
 
-function shapeOf(a: Analysis, callee: string): Shape | undefined {
-  const scope = a.checked.scopes.get(a.root);
-  const sym = scope?.visible.get(callee);
-  if (sym?.kind === "tool") {
-    const decl = sym.decl as A.ToolDecl;
-    const sig = a.checked.toolSignatures.get(decl);
-    const ret = sig ? typeToString(sig.returns) : "json";
-    return { label: `${callee}(${paramsText(a, sym.file, decl.params)}) -> ${ret}`, params: decl.params.map((p) => p.name.name), ...(decl.doc ? { doc: decl.doc } : {}), positional: false };
-  }
-  if (sym?.kind === "guardrail") {
-    const decl = sym.decl as A.GuardrailDecl;
-    const ps = decl.params.map((p) => `${p.name.name}: ${p.type ? typeToString(typeOfTypeExpr(a, a.checked.scopes.get(sym.file.absolutePath), p.type)) : "json"}`);
-    return { label: `${callee}(${ps.join(", ")})`, params: decl.params.map((p) => p.name.name), ...(decl.doc ? { doc: decl.doc } : {}), positional: false };
-  }
+function shapeOf(m: CompletionModel, callee: string): Shape | undefined {
+  const sym = visibleNamed(m, callee);
+  if ((sym?.kind === "tool" || sym?.kind === "guardrail") && sym.shape !== undefined) return { ...sym.shape, positional: false };
   if (sym !== undefined) return undefined;
   const tool = BUILTIN_TOOLS.get(callee);
   if (tool) {

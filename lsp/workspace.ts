@@ -1,18 +1,22 @@
-// The server's view of the files: open buffers first, then the disk; one
-// analysis per root file (every .aiw file of the workspace and every open
-// one), kept per content version. An edit marks its file dirty and the
-// analysis starts at once (no debounce); work superseded by a newer edit is
-// dropped between its two steps; the loop yields to the event loop between
-// steps so requests are answered meanwhile. A file is checked again only when
-// it changed or a name it imports changed (lsp/exports-index.ts).
+// The server's view of the files, in the analysis worker (lsp/worker.ts):
+// open buffers first, then the disk; one analysis per root file (every .aiw
+// file of the workspace and every open one), kept per content version. An
+// edit marks its file dirty and the analysis starts at once (no debounce);
+// work superseded by a newer edit is dropped between its two steps; the loop
+// yields to the event loop between steps so that newer edits and the worker's
+// requests are taken in meanwhile. A file is checked again only when it
+// changed or a name it imports changed (lsp/exports-index.ts).
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as nodePath from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import type { CompilerHost } from "../compiler/program.ts";
 import { sourceFile, type SourceFile } from "../compiler/source.ts";
 import { checkRoot, loadRoot, type Analysis } from "./analysis.ts";
 import { ExportIndex } from "./exports-index.ts";
+import { uriToPath } from "./positions.ts";
+
+export { uriToPath };
 
 export interface WorkspaceEvents {
   /** A root's analysis is done and current. */
@@ -39,10 +43,6 @@ const SKIP_DIRS = new Set(["node_modules", ".git", ".venv", "dist", "out"]);
 
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-export function uriToPath(uri: string): string {
-  return uri.startsWith("file:") ? fileURLToPath(uri) : uri;
 }
 
 export class Workspace {

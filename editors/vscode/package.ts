@@ -1,9 +1,11 @@
 // Builds the VS Code extension and packages it as a .vsix with @vscode/vsce:
 // esbuild bundles the client (CommonJS, `vscode` left to the editor) and the
-// language server (lsp/server.ts with the compiler, as one ES module), so the
-// .vsix needs no node_modules (`vsce package --no-dependencies`) and no network.
+// language server (lsp/server.ts, as an ES module, and its analysis worker
+// lsp/worker.ts with the compiler, as a second one next to it), so the .vsix
+// needs no node_modules (`vsce package --no-dependencies`) and no network.
 //
 //   node editors/vscode/package.ts [--out FILE.vsix]
+//   node editors/vscode/package.ts --bundle-only [--outdir DIR]   (the bundles only, into dist/ or DIR)
 
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -15,10 +17,11 @@ import { build } from "esbuild";
 const here = nodePath.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
-export async function bundle(): Promise<void> {
+/** Builds dist/extension.js, dist/server.mjs and dist/lsp-worker.mjs (into `outdir`, by default dist/). */
+export async function bundle(outdir = nodePath.join(here, "dist")): Promise<void> {
   await build({
     entryPoints: [nodePath.join(here, "src/extension.ts")],
-    outfile: nodePath.join(here, "dist/extension.js"),
+    outfile: nodePath.join(outdir, "extension.js"),
     bundle: true,
     platform: "node",
     format: "cjs",
@@ -26,9 +29,11 @@ export async function bundle(): Promise<void> {
     external: ["vscode"],
     logLevel: "warning",
   });
+  // The server starts its worker from the file next to it (src/server.ts names dist/lsp-worker.mjs).
   await build({
-    entryPoints: [nodePath.join(here, "src/server.ts")],
-    outfile: nodePath.join(here, "dist/server.mjs"),
+    entryPoints: { server: nodePath.join(here, "src/server.ts"), "lsp-worker": nodePath.join(here, "src/lsp-worker.ts") },
+    outdir,
+    outExtension: { ".js": ".mjs" },
     bundle: true,
     platform: "node",
     format: "esm",
@@ -46,8 +51,10 @@ export function packageVsix(out: string): void {
 }
 
 if (process.argv[1] !== undefined && nodePath.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { out: { type: "string" } } });
-  const out = nodePath.resolve(values.out ?? nodePath.join(here, "aiwork.vsix"));
-  await bundle();
-  packageVsix(out);
+  const { values } = parseArgs({ options: { out: { type: "string" }, "bundle-only": { type: "boolean", default: false }, outdir: { type: "string" } } });
+  if (values["bundle-only"]) await bundle(values.outdir !== undefined ? nodePath.resolve(values.outdir) : undefined);
+  else {
+    await bundle();
+    packageVsix(nodePath.resolve(values.out ?? nodePath.join(here, "aiwork.vsix")));
+  }
 }
