@@ -1,6 +1,7 @@
-// Parse + check benchmark: AIWork's front end (parseFile; compileSources = parse,
-// resolve, type-check, lower) on a generated N-task flow, side by side with
-// js-yaml loading the same workflow written as dag-factory YAML. See bench/README.md.
+// Parse + check benchmark: AIWork's front end (parseFile; checkSources = parse,
+// resolve, type-check, as `aiwc check`; compileSources = that and lowering to
+// the IR) on a generated N-task flow, side by side with js-yaml loading the
+// same workflow written as dag-factory YAML. See bench/README.md.
 //
 //   node --expose-gc bench/parse-check.ts [--runs 7] [--warmup 3] [--warmup-ms 1000] [--min-sample-ms 100] [--sizes 100,1000,10000] [--json] [--emit DIR] [--strict]
 
@@ -10,7 +11,7 @@ import * as nodePath from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { load } from "js-yaml";
-import { compileSources } from "../compiler/compile.ts";
+import { checkSources, compileSources } from "../compiler/compile.ts";
 import { parseFile } from "../compiler/parse-file.ts";
 
 // ------------------------------------------------------------------ targets
@@ -138,12 +139,17 @@ interface SizeResult {
   readonly yamlLines: number;
   readonly yamlBytes: number;
   readonly aiwParse: Stat;
+  /** Parse, resolve and type-check (`aiwc check`). */
   readonly aiwFull: Stat;
+  /** aiwFull and lowering to the IR (`aiwc compile`, `aiwc run`). */
+  readonly aiwCompile: Stat;
   readonly yaml: Stat;
   /** aiwFull.median / yaml.median */
   readonly ratio: number;
+  /** aiwCompile.median / yaml.median */
+  readonly compileRatio: number;
   /** Calls per timed sample (1 for large inputs). */
-  readonly repsPerSample: { readonly parse: number; readonly full: number; readonly yaml: number };
+  readonly repsPerSample: { readonly parse: number; readonly full: number; readonly compile: number; readonly yaml: number };
   readonly diagnostics: { readonly errors: number; readonly warnings: number; readonly first?: string };
 }
 
@@ -175,29 +181,34 @@ function measure(tasks: number, runs: number, warmup: number, warmupMs: number, 
   };
 
   const parse = (): unknown => parseFile("bench.aiw", aiw);
-  const full = (): unknown => compileSources({ "bench.aiw": aiw });
+  const full = (): unknown => checkSources({ "bench.aiw": aiw });
+  const compile = (): unknown => compileSources({ "bench.aiw": aiw });
   const yaml = (): unknown => load(yml);
   // Warm up: at least `warmup` rounds and at least `warmupMs` (small inputs need
   // many rounds before the JIT has optimised the hot paths).
   const warmStart = performance.now();
   const wp: number[] = [];
   const wf: number[] = [];
+  const wc: number[] = [];
   const wy: number[] = [];
   for (let i = 0; i < warmup || performance.now() - warmStart < warmupMs; i++) {
     wp.push(timeOnce(parse));
     wf.push(timeOnce(full));
+    wc.push(timeOnce(compile));
     wy.push(timeOnce(yaml));
   }
   // A sample of a fast input repeats the call until it lasts about minSampleMs,
   // so timer resolution and GC/JIT hiccups do not dominate it.
   const repsFor = (warm: number[]): number => Math.max(1, Math.min(1000, Math.ceil(minSampleMs / stat(warm.slice(-3)).median)));
-  const reps = { parse: repsFor(wp), full: repsFor(wf), yaml: repsFor(wy) };
+  const reps = { parse: repsFor(wp), full: repsFor(wf), compile: repsFor(wc), yaml: repsFor(wy) };
   const p: number[] = [];
   const f: number[] = [];
+  const c2: number[] = [];
   const y: number[] = [];
   for (let i = 0; i < runs; i++) {
     p.push(timeOnce(parse, reps.parse));
     f.push(timeOnce(full, reps.full));
+    c2.push(timeOnce(compile, reps.compile));
     y.push(timeOnce(yaml, reps.yaml));
   }
   const result: SizeResult = {
@@ -208,12 +219,14 @@ function measure(tasks: number, runs: number, warmup: number, warmupMs: number, 
     yamlBytes: Buffer.byteLength(yml),
     aiwParse: stat(p),
     aiwFull: stat(f),
+    aiwCompile: stat(c2),
     yaml: stat(y),
     ratio: stat(f).median / stat(y).median,
+    compileRatio: stat(c2).median / stat(y).median,
     repsPerSample: reps,
     diagnostics,
   };
-  log(`  ${tasks} tasks: aiw parse ${fmt(result.aiwParse.median)} ms, parse+check ${fmt(result.aiwFull.median)} ms, js-yaml ${fmt(result.yaml.median)} ms`);
+  log(`  ${tasks} tasks: aiw parse ${fmt(result.aiwParse.median)} ms, parse+check ${fmt(result.aiwFull.median)} ms, + lowering ${fmt(result.aiwCompile.median)} ms, js-yaml ${fmt(result.yaml.median)} ms`);
   return result;
 }
 
@@ -224,6 +237,7 @@ interface Growth {
   readonly limit: number;
   readonly aiwParse: number;
   readonly aiwFull: number;
+  readonly aiwCompile: number;
   readonly yaml: number;
 }
 
@@ -238,6 +252,7 @@ function growthOf(results: readonly SizeResult[]): Growth[] {
       limit: (TARGET_GROWTH_PER_10X / 10) * (b.tasks / a.tasks),
       aiwParse: b.aiwParse.median / a.aiwParse.median,
       aiwFull: b.aiwFull.median / a.aiwFull.median,
+      aiwCompile: b.aiwCompile.median / a.aiwCompile.median,
       yaml: b.yaml.median / a.yaml.median,
     });
   }
@@ -265,18 +280,18 @@ function markdown(results: readonly SizeResult[], growth: readonly Growth[], ver
   const lines: string[] = [];
   lines.push(`Node ${meta.node}, ${meta.cpuModel}, ${meta.cpus} CPUs; ${meta.runs} runs per size after at least ${meta.warmup} warm-up runs and ${meta.warmupMs} ms; a sample repeats a fast call until it lasts ${meta.minSampleMs} ms; GC forced between runs: ${meta.gcForced ? "yes" : "no (run node with --expose-gc)"}. Times in ms, median (min).`);
   lines.push("");
-  lines.push("| tasks | .aiw lines | YAML lines | aiw parse | aiw parse+check | js-yaml load | ratio (aiw full / js-yaml) |");
-  lines.push("|---:|---:|---:|---:|---:|---:|---:|");
+  lines.push("| tasks | .aiw lines | YAML lines | aiw parse | aiw parse+check | aiw + lowering | js-yaml load | ratio (parse+check / js-yaml) | ratio (+ lowering / js-yaml) |");
+  lines.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
     lines.push(
-      `| ${int(r.tasks)} | ${int(r.aiwLines)} | ${int(r.yamlLines)} | ${fmt(r.aiwParse.median)} (${fmt(r.aiwParse.min)}) | ${fmt(r.aiwFull.median)} (${fmt(r.aiwFull.min)}) | ${fmt(r.yaml.median)} (${fmt(r.yaml.min)}) | ${x(r.ratio)} |`,
+      `| ${int(r.tasks)} | ${int(r.aiwLines)} | ${int(r.yamlLines)} | ${fmt(r.aiwParse.median)} (${fmt(r.aiwParse.min)}) | ${fmt(r.aiwFull.median)} (${fmt(r.aiwFull.min)}) | ${fmt(r.aiwCompile.median)} (${fmt(r.aiwCompile.min)}) | ${fmt(r.yaml.median)} (${fmt(r.yaml.min)}) | ${x(r.ratio)} | ${x(r.compileRatio)} |`,
     );
   }
   if (growth.length > 0) {
     lines.push("");
-    lines.push("| growth | aiw parse | aiw parse+check | js-yaml load | limit |");
-    lines.push("|---|---:|---:|---:|---:|");
-    for (const g of growth) lines.push(`| ${int(g.from)} → ${int(g.to)} tasks | ${x(g.aiwParse)} | ${x(g.aiwFull)} | ${x(g.yaml)} | ${x(g.limit)} |`);
+    lines.push("| growth | aiw parse | aiw parse+check | aiw + lowering | js-yaml load | limit |");
+    lines.push("|---|---:|---:|---:|---:|---:|");
+    for (const g of growth) lines.push(`| ${int(g.from)} → ${int(g.to)} tasks | ${x(g.aiwParse)} | ${x(g.aiwFull)} | ${x(g.aiwCompile)} | ${x(g.yaml)} | ${x(g.limit)} |`);
   }
   lines.push("");
   for (const v of verdict.items) lines.push(`- ${v.ok ? "PASS" : "FAIL"}: ${v.text}`);

@@ -2,7 +2,7 @@
 // Exit 0 when clean (warnings allowed), 1 on errors, 2 on usage errors.
 
 import { Command } from "commander";
-import { compile } from "../../compiler/compile.ts";
+import { check } from "../../compiler/compile.ts";
 import { hasErrors } from "../../compiler/diagnostics.ts";
 import { diagnosticsToJson, renderDiagnostics } from "../../compiler/render-diagnostic.ts";
 import { requireFiles } from "../files.ts";
@@ -16,7 +16,7 @@ export function checkCommand(ctx: CommandContext): Command {
     .option("--deny-warnings", "exit 1 when there are warnings")
     .action((files: string[], opts: { json?: boolean; denyWarnings?: boolean }) => {
       if (!requireFiles(ctx, files)) return;
-      const c = compile(files);
+      const c = check(files);
       if (opts.json) {
         ctx.stdout(`${JSON.stringify(diagnosticsToJson(c.diagnostics, c.sourceOf), null, 2)}\n`);
       } else if (c.diagnostics.length > 0) {
