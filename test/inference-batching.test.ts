@@ -155,3 +155,35 @@ describe.skipIf(!MODELS_BUILT)("dynamic batching", () => {
     expect((await good)[0]!.shape).toEqual([1, 5]);
   });
 });
+
+describe("dynamic batching's input buffers", () => {
+  const row = (v: number) => [{ dtype: "f32" as const, shape: [1, 2], data: new Float32Array([v, v + 0.5]) }];
+  const values = (out: Tensor[]) => [...(out[0]!.data as Float32Array)];
+
+  it("are reused by the next batch once a batch's run has ended, and every caller keeps its own rows", async () => {
+    const seen: unknown[] = [];
+    // Doubles each value into a new array, as a model's output is.
+    const batcher = new DynamicBatcher(async (inputs) => {
+      seen.push(inputs[0]!.data);
+      return [{ dtype: "f32", shape: [...inputs[0]!.shape], data: (inputs[0]!.data as Float32Array).map((x) => x * 2) }];
+    }, { maxSize: 2, maxWaitMs: 1000 });
+    const first = await Promise.all([batcher.submit(row(1)), batcher.submit(row(2))]);
+    const second = await Promise.all([batcher.submit(row(3)), batcher.submit(row(4))]);
+    expect(first.map(values)).toEqual([[2, 3], [4, 5]]);
+    expect(second.map(values)).toEqual([[6, 7], [8, 9]]);
+    expect(seen[1]).toBe(seen[0]);
+  });
+
+  it("are not reused when the outputs share their memory, so earlier callers' rows never change", async () => {
+    const seen: unknown[] = [];
+    // Returns its input as its output: callers' results are views of the batch's input.
+    const batcher = new DynamicBatcher(async (inputs) => {
+      seen.push(inputs[0]!.data);
+      return [inputs[0]!];
+    }, { maxSize: 2, maxWaitMs: 1000 });
+    const first = await Promise.all([batcher.submit(row(1)), batcher.submit(row(2))]);
+    await Promise.all([batcher.submit(row(3)), batcher.submit(row(4))]);
+    expect(first.map(values)).toEqual([[1, 1.5], [2, 2.5]]);
+    expect(seen[1]).not.toBe(seen[0]);
+  });
+});

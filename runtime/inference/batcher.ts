@@ -35,17 +35,26 @@ interface Group {
 }
 
 export interface BatchStats {
-  /** Batches run, and the number of calls in each (for tests and benchmarks). */
+  /** The number of calls in each batch run, the first STATS_LIMIT batches (for tests). */
   readonly batches: number[];
+  /** Batches run, and the calls they held, all of them (for benchmarks and metrics). */
+  runs: number;
+  calls: number;
 }
 
 export class DynamicBatcher {
   private readonly run: RunBatch;
   private readonly options: BatchOptions;
   private readonly groups = new Map<string, Group>();
+  /**
+   * By group key, the input arrays of the last batch once its run has ended,
+   * for the next batch of that key to fill: a batch then costs a copy, not a
+   * new (zero-filled) array per input.
+   */
+  private readonly spare = new Map<string, NumericData[]>();
   private running = 0;
   private readonly concurrency: number;
-  readonly stats: BatchStats = { batches: [] };
+  readonly stats: BatchStats = { batches: [], runs: 0, calls: 0 };
   /** Keep at most this many batch sizes in stats. */
   private static readonly STATS_LIMIT = 10_000;
 
@@ -91,14 +100,28 @@ export class DynamicBatcher {
     g.timer = undefined;
     g.soon = undefined;
     if (this.stats.batches.length < DynamicBatcher.STATS_LIMIT) this.stats.batches.push(g.items.length);
-    void this.execute(g.items, g.rows);
+    this.stats.runs++;
+    this.stats.calls += g.items.length;
+    void this.execute(key, g.items, g.rows);
   }
 
-  private async execute(items: readonly Pending[], rows: number): Promise<void> {
+  private async execute(key: string, items: readonly Pending[], rows: number): Promise<void> {
     this.running++;
+    let buffers: NumericData[] | undefined;
     try {
-      const inputs = items.length === 1 ? items[0]!.inputs : concatRows(items.map((p) => p.inputs), rows);
+      let inputs: readonly Tensor[];
+      if (items.length === 1) inputs = items[0]!.inputs;
+      else {
+        // The spare is taken, so no other batch of this key writes it while this one runs.
+        const spare = this.spare.get(key);
+        this.spare.delete(key);
+        inputs = concatRows(items.map((p) => p.inputs), rows, spare);
+        buffers = inputs.map((t) => t.data as NumericData);
+      }
       const outputs = await this.run(inputs);
+      // The run is over: its inputs are free for the next batch of this key,
+      // unless an output shares their memory (callers get views of outputs).
+      if (buffers !== undefined && !outputs.some((o) => buffers!.some((b) => typeof o.data === "object" && "buffer" in o.data && o.data.buffer === b.buffer))) this.spare.set(key, buffers);
       if (items.length === 1) return items[0]!.resolve(outputs);
       for (const out of outputs) {
         if (out.shape[0] !== rows) throw new InferenceError(`the model's output has first dimension ${out.shape[0]} for a batch of ${rows} rows: it cannot be batched (remove batch: from the model)`);
@@ -126,13 +149,17 @@ export class DynamicBatcher {
   }
 }
 
-function concatRows(calls: readonly (readonly Tensor[])[], rows: number): Tensor[] {
+/** The calls' inputs, row after row; into `spare`'s arrays where they have the right type and length. */
+function concatRows(calls: readonly (readonly Tensor[])[], rows: number, spare?: readonly NumericData[]): Tensor[] {
   const first = calls[0]!;
   return first.map((t, i) => {
     const tail = t.shape.slice(1);
     const shape = [rows, ...tail];
     if (t.dtype === "string") return { dtype: t.dtype, shape, data: calls.flatMap((c) => c[i]!.data as readonly string[]) };
-    const data = typedArrayFor(t.dtype, elementCount(shape)) as NumericData & { set(a: ArrayLike<number | bigint>, offset: number): void };
+    const length = elementCount(shape);
+    const reuse = spare?.[i];
+    const fresh = reuse !== undefined && reuse.length === length && reuse.constructor === typedArrayFor(t.dtype, 0).constructor ? reuse : typedArrayFor(t.dtype, length);
+    const data = fresh as NumericData & { set(a: ArrayLike<number | bigint>, offset: number): void };
     let offset = 0;
     for (const c of calls) {
       const part = c[i]!.data as ArrayLike<number | bigint>;

@@ -137,9 +137,11 @@ export function createModelTools(options: ModelToolsOptions): ModelTools {
     }
     held.push(loaded);
     const canBatch = decl.batch !== undefined && loaded.compiled.inputs.every((p) => p.shape.length >= 1 && p.shape[0]! < 0);
-    // A batch of several calls runs on a worker thread: while it computes, the
-    // event loop gathers the next one (with two cores, that nearly doubles throughput).
-    const batcher = canBatch ? new DynamicBatcher((inputs) => loaded.pool.run(inputs, (inputs[0]?.shape[0] ?? 1) > 1 ? "async" : "auto"), { ...decl.batch!, concurrency: loaded.pool.size }) : undefined;
+    // A batch runs where the pool runs a call: on the calling thread while calls
+    // are cheap (a worker-thread hop costs more than a small model's batch), on
+    // a worker thread once they are not, so the event loop gathers the next
+    // batch meanwhile.
+    const batcher = canBatch ? new DynamicBatcher((inputs) => loaded.pool.run(inputs), { ...decl.batch!, concurrency: loaded.pool.size }) : undefined;
     return {
       name,
       decl,
