@@ -187,3 +187,34 @@ describe("dynamic batching's input buffers", () => {
     expect(seen[1]).not.toBe(seen[0]);
   });
 });
+
+describe.skipIf(!MODELS_BUILT)("dynamic batching into the infer request's own input tensors", () => {
+  it("gives every caller the rows unbatched inference gives, batch after batch, and a batch of the wrong shape fails only its callers", async () => {
+    const c = compileSources({ [path.join(REPO, "flow.aiw")]: SOURCE });
+    const mt = createModelTools({ program: c.ir!, baseDir: REPO });
+    try {
+      const pool = (await mt.model("single")).loaded.pool;
+      const texts = ["refund please", "the app crashes", "change my password", "where is my parcel", "great service", "charged twice"];
+      const expected = await Promise.all(texts.map(async (t) => [...((await pool.run([{ dtype: "f32", shape: [1, 512], data: hashedWords(t, 512) }]))[0]!.data as Float32Array)]));
+      let filled = 0;
+      const batcher = new DynamicBatcher((inputs) => pool.run(inputs), { maxSize: 3, maxWaitMs: 1000 }, (specs, fill) => {
+        filled++;
+        return pool.runFilled(specs, fill);
+      });
+      const submit = (t: string) => batcher.submit([{ dtype: "f32", shape: [1, 512], data: hashedWords(t, 512) }]);
+      const got = [...(await Promise.all(texts.slice(0, 3).map(submit))), ...(await Promise.all(texts.slice(3).map(submit)))];
+      expect(filled).toBe(2);
+      got.forEach((out, i) => {
+        const row = [...(out[0]!.data as Float32Array)];
+        row.forEach((x, k) => expect(x).toBeCloseTo(expected[i]![k]!, 6));
+      });
+      const wrong = () => batcher.submit([{ dtype: "f32", shape: [1, 3], data: new Float32Array(3) }]);
+      const bad = await Promise.allSettled([wrong(), wrong(), wrong()]);
+      expect(bad.every((r) => r.status === "rejected")).toBe(true);
+      const again = await Promise.all(texts.slice(0, 3).map(submit));
+      expect([...(again[1]![0]!.data as Float32Array)].map((x) => Number(x.toFixed(5)))).toEqual(expected[1]!.map((x) => Number(x.toFixed(5))));
+    } finally {
+      await mt.close();
+    }
+  });
+});

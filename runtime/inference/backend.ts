@@ -51,7 +51,19 @@ export interface CompiledModel {
   free(): void;
 }
 
+/** A numeric input's element type and shape, before its data. */
+export interface TensorSpec {
+  readonly dtype: Exclude<ElementType, "string">;
+  readonly shape: readonly number[];
+}
+
 export interface InferRequest {
+  /**
+   * Optional: the request's own input arrays for inputs of these types and
+   * shapes. Filled by the caller and passed back as the inputs' data, they are
+   * not copied again (a batch is gathered straight into them).
+   */
+  inputArrays?(specs: readonly TensorSpec[]): NumericData[];
   /** Runs on the calling thread: cheapest for small models. */
   inferSync(inputs: readonly Tensor[]): Tensor[];
   /** Runs on a worker thread, so the event loop keeps going (for heavy models). */

@@ -8,7 +8,7 @@
 // differ beyond the first dimension (e.g. token sequences of other lengths) go
 // in separate batches.
 
-import { InferenceError, elementCount, typedArrayFor, type NumericData, type Tensor } from "./backend.ts";
+import { InferenceError, elementCount, typedArrayFor, type NumericData, type Tensor, type TensorSpec } from "./backend.ts";
 
 export interface BatchOptions {
   readonly maxSize: number;
@@ -19,6 +19,13 @@ export interface BatchOptions {
 
 /** What runs a whole batch: the request pool. */
 export type RunBatch = (inputs: readonly Tensor[]) => Promise<Tensor[]>;
+
+/**
+ * Optional: runs a batch of numeric inputs that `fill` writes into arrays the
+ * runner provides (the request pool's runFilled: the infer request's own
+ * input tensors), so a batch is copied once, not twice.
+ */
+export type RunFilledBatch = (specs: readonly TensorSpec[], fill: (arrays: readonly NumericData[]) => void) => Promise<Tensor[]>;
 
 interface Pending {
   readonly inputs: readonly Tensor[];
@@ -58,7 +65,10 @@ export class DynamicBatcher {
   /** Keep at most this many batch sizes in stats. */
   private static readonly STATS_LIMIT = 10_000;
 
-  constructor(run: RunBatch, options: BatchOptions) {
+  private readonly runFilled: RunFilledBatch | undefined;
+
+  constructor(run: RunBatch, options: BatchOptions, runFilled?: RunFilledBatch) {
+    this.runFilled = runFilled;
     if (!Number.isInteger(options.maxSize) || options.maxSize < 1) throw new InferenceError(`batch size must be a whole number of at least 1, not ${options.maxSize}`);
     this.run = run;
     this.options = { maxSize: options.maxSize, maxWaitMs: Math.max(0, options.maxWaitMs) };
@@ -107,21 +117,24 @@ export class DynamicBatcher {
 
   private async execute(key: string, items: readonly Pending[], rows: number): Promise<void> {
     this.running++;
-    let buffers: NumericData[] | undefined;
     try {
-      let inputs: readonly Tensor[];
-      if (items.length === 1) inputs = items[0]!.inputs;
-      else {
+      let outputs: Tensor[];
+      const first = items[0]!.inputs;
+      if (items.length === 1) outputs = await this.run(first);
+      else if (this.runFilled !== undefined && first.every((t) => t.dtype !== "string")) {
+        const specs = first.map((t) => ({ dtype: t.dtype as TensorSpec["dtype"], shape: [rows, ...t.shape.slice(1)] }));
+        outputs = await this.runFilled(specs, (arrays) => fillRows(items.map((p) => p.inputs), arrays));
+      } else {
         // The spare is taken, so no other batch of this key writes it while this one runs.
         const spare = this.spare.get(key);
         this.spare.delete(key);
-        inputs = concatRows(items.map((p) => p.inputs), rows, spare);
-        buffers = inputs.map((t) => t.data as NumericData);
+        const inputs = concatRows(items.map((p) => p.inputs), rows, spare);
+        const buffers = inputs.map((t) => t.data as NumericData);
+        outputs = await this.run(inputs);
+        // The run is over: its inputs are free for the next batch of this key,
+        // unless an output shares their memory (callers get views of outputs).
+        if (!outputs.some((o) => buffers.some((b) => typeof o.data === "object" && "buffer" in o.data && o.data.buffer === b.buffer))) this.spare.set(key, buffers);
       }
-      const outputs = await this.run(inputs);
-      // The run is over: its inputs are free for the next batch of this key,
-      // unless an output shares their memory (callers get views of outputs).
-      if (buffers !== undefined && !outputs.some((o) => buffers!.some((b) => typeof o.data === "object" && "buffer" in o.data && o.data.buffer === b.buffer))) this.spare.set(key, buffers);
       if (items.length === 1) return items[0]!.resolve(outputs);
       for (const out of outputs) {
         if (out.shape[0] !== rows) throw new InferenceError(`the model's output has first dimension ${out.shape[0]} for a batch of ${rows} rows: it cannot be batched (remove batch: from the model)`);
@@ -147,6 +160,19 @@ export class DynamicBatcher {
   flushAll(): void {
     for (const [key, g] of [...this.groups]) this.flush(key, g);
   }
+}
+
+/** The calls' inputs, row after row, into arrays of the batch's size (one per input). */
+function fillRows(calls: readonly (readonly Tensor[])[], arrays: readonly NumericData[]): void {
+  arrays.forEach((data, i) => {
+    const into = data as NumericData & { set(a: ArrayLike<number | bigint>, offset: number): void };
+    let offset = 0;
+    for (const c of calls) {
+      const part = c[i]!.data as ArrayLike<number | bigint>;
+      into.set(part, offset);
+      offset += part.length;
+    }
+  });
 }
 
 /** The calls' inputs, row after row; into `spare`'s arrays where they have the right type and length. */

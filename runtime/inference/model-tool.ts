@@ -141,7 +141,9 @@ export function createModelTools(options: ModelToolsOptions): ModelTools {
     // are cheap (a worker-thread hop costs more than a small model's batch), on
     // a worker thread once they are not, so the event loop gathers the next
     // batch meanwhile.
-    const batcher = canBatch ? new DynamicBatcher((inputs) => loaded.pool.run(inputs), { ...decl.batch!, concurrency: loaded.pool.size }) : undefined;
+    const batcher = canBatch
+      ? new DynamicBatcher((inputs) => loaded.pool.run(inputs), { ...decl.batch!, concurrency: loaded.pool.size }, (specs, fill) => loaded.pool.runFilled(specs, fill))
+      : undefined;
     return {
       name,
       decl,

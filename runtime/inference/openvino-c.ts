@@ -20,6 +20,7 @@ import {
   type NumericData,
   type PortInfo,
   type Tensor,
+  type TensorSpec,
 } from "./backend.ts";
 import { findOpenVino, INSTALL_HELP, type OpenVinoInstall } from "./discover.ts";
 
@@ -387,22 +388,38 @@ class CInferRequest implements InferRequest {
       this.setTransient(inputs);
       return undefined;
     }
-    let key = "";
-    for (const t of inputs) key += `${t.dtype}${t.shape.join(",")};`;
-    let slot = this.slots.get(key);
-    if (slot === undefined) {
-      if (this.slots.size >= SLOTS_PER_REQUEST) this.evictOldest();
-      slot = { inputs: inputs.map((t) => this.own(t.dtype, t.shape)), outputs: undefined };
-      this.slots.set(key, slot);
-    }
+    const slot = this.slotFor(inputs);
     if (this.current !== slot) {
       slot.inputs.forEach((o, i) => this.backend.check(this.api.setInput!(this.handle, i, o.handle), `setting input ${i}`));
       if (slot.outputs !== undefined) slot.outputs.forEach((o, i) => this.backend.check(this.api.setOutput!(this.handle, i, o.handle), `setting output ${i}`));
       else this.detachOwnedOutputs();
       this.current = slot;
     }
-    inputs.forEach((t, i) => (slot.inputs[i]!.view as { set(a: ArrayLike<number | bigint>): void }).set(t.data as ArrayLike<number | bigint>));
+    inputs.forEach((t, i) => {
+      const own = slot.inputs[i]!.view;
+      // Inputs filled in place (inputArrays) are already there.
+      if (t.data !== own) (own as { set(a: ArrayLike<number | bigint>): void }).set(t.data as ArrayLike<number | bigint>);
+    });
     return slot;
+  }
+
+  /** The tensors for inputs of these types and shapes, made on first use (evicting the oldest shapes beyond SLOTS_PER_REQUEST). */
+  private slotFor(specs: readonly { readonly dtype: ElementType; readonly shape: readonly number[] }[]): ShapeSlot {
+    let key = "";
+    for (const t of specs) key += `${t.dtype}${t.shape.join(",")};`;
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      if (this.slots.size >= SLOTS_PER_REQUEST) this.evictOldest();
+      slot = { inputs: specs.map((t) => this.own(t.dtype, t.shape)), outputs: undefined };
+      this.slots.set(key, slot);
+    }
+    return slot;
+  }
+
+  inputArrays(specs: readonly TensorSpec[]): NumericData[] {
+    if (this.handle === null) throw new InferenceError("the infer request was freed");
+    if (specs.length !== this.inputPorts.length) throw new InferenceError(`the model takes ${this.inputPorts.length} input(s), got ${specs.length}`);
+    return this.slotFor(specs).inputs.map((o) => o.view);
   }
 
   /**

@@ -5,7 +5,7 @@
 // on worker threads, so the event loop keeps serving other tasks meanwhile and
 // several requests can use OpenVINO's streams at once.
 
-import type { CompiledModel, InferRequest, Tensor } from "./backend.ts";
+import { elementCount, typedArrayFor, type CompiledModel, type InferRequest, type NumericData, type Tensor, type TensorSpec } from "./backend.ts";
 
 /** Calls shorter than this (moving average) stay on the calling thread. */
 export const SYNC_BELOW_MS = 0.5;
@@ -57,10 +57,33 @@ export class InferRequestPool {
     return this.averageMs === undefined || this.averageMs < SYNC_BELOW_MS;
   }
 
-  /** `mode` overrides the pool's for one call (the batcher runs whole batches off the event loop). */
+  /** `mode` overrides the pool's for one call. */
   async run(inputs: readonly Tensor[], mode: InferMode = this.mode): Promise<Tensor[]> {
     const taken = this.take();
+    return this.runOn(taken instanceof Promise ? await taken : taken, inputs, mode);
+  }
+
+  /**
+   * Runs inputs of these types and shapes that `fill` writes: into the
+   * request's own input arrays where the backend offers them (then they are
+   * not copied again), else into new ones. The dynamic batcher gathers a
+   * batch this way.
+   */
+  async runFilled(specs: readonly TensorSpec[], fill: (arrays: readonly NumericData[]) => void, mode: InferMode = this.mode): Promise<Tensor[]> {
+    const taken = this.take();
     const req = taken instanceof Promise ? await taken : taken;
+    let arrays: NumericData[];
+    try {
+      arrays = req.inputArrays !== undefined ? req.inputArrays(specs) : specs.map((s) => typedArrayFor(s.dtype, elementCount(s.shape)));
+      fill(arrays);
+    } catch (err) {
+      this.give(req);
+      throw err;
+    }
+    return this.runOn(req, specs.map((s, i) => ({ dtype: s.dtype, shape: s.shape, data: arrays[i]! })), mode);
+  }
+
+  private async runOn(req: InferRequest, inputs: readonly Tensor[], mode: InferMode): Promise<Tensor[]> {
     this.outstanding++;
     this.calls++;
     const start = performance.now();
