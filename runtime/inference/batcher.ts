@@ -162,17 +162,20 @@ export class DynamicBatcher {
   }
 }
 
+/** Input `i` of every call, row after row, into `into` (of the batch's size). */
+function fillInput(calls: readonly (readonly Tensor[])[], i: number, into: NumericData): void {
+  const target = into as NumericData & { set(a: ArrayLike<number | bigint>, offset: number): void };
+  let offset = 0;
+  for (const c of calls) {
+    const part = c[i]!.data as ArrayLike<number | bigint>;
+    target.set(part, offset);
+    offset += part.length;
+  }
+}
+
 /** The calls' inputs, row after row, into arrays of the batch's size (one per input). */
 function fillRows(calls: readonly (readonly Tensor[])[], arrays: readonly NumericData[]): void {
-  arrays.forEach((data, i) => {
-    const into = data as NumericData & { set(a: ArrayLike<number | bigint>, offset: number): void };
-    let offset = 0;
-    for (const c of calls) {
-      const part = c[i]!.data as ArrayLike<number | bigint>;
-      into.set(part, offset);
-      offset += part.length;
-    }
-  });
+  arrays.forEach((data, i) => fillInput(calls, i, data));
 }
 
 /** The calls' inputs, row after row; into `spare`'s arrays where they have the right type and length. */
@@ -184,14 +187,8 @@ function concatRows(calls: readonly (readonly Tensor[])[], rows: number, spare?:
     if (t.dtype === "string") return { dtype: t.dtype, shape, data: calls.flatMap((c) => c[i]!.data as readonly string[]) };
     const length = elementCount(shape);
     const reuse = spare?.[i];
-    const fresh = reuse !== undefined && reuse.length === length && reuse.constructor === typedArrayFor(t.dtype, 0).constructor ? reuse : typedArrayFor(t.dtype, length);
-    const data = fresh as NumericData & { set(a: ArrayLike<number | bigint>, offset: number): void };
-    let offset = 0;
-    for (const c of calls) {
-      const part = c[i]!.data as ArrayLike<number | bigint>;
-      data.set(part, offset);
-      offset += part.length;
-    }
+    const data = reuse !== undefined && reuse.length === length && reuse.constructor === typedArrayFor(t.dtype, 0).constructor ? reuse : typedArrayFor(t.dtype, length);
+    fillInput(calls, i, data);
     return { dtype: t.dtype, shape, data };
   });
 }
