@@ -38,6 +38,8 @@ export interface RunOptions {
   readonly memoryEmbedder?: Embedder;
   /** Implementations of model-backed tools (the OpenVINO backend). */
   readonly modelTool?: ToolRegistryOptions["modelTool"];
+  /** Hosts the built-in http_request may reach (`example.com`, `*.example.com`); undefined: any. */
+  readonly httpAllow?: readonly string[];
 }
 
 /** Problems with the inputs, found before anything runs. */
@@ -110,7 +112,10 @@ export function irHash(program: IrProgram): string {
 }
 
 function toolLoader(program: IrProgram, baseDir: string, options: RunOptions): (name: string) => Promise<ToolFunction> {
-  const registry = createToolRegistry(options.modelTool !== undefined ? { modelTool: options.modelTool } : {});
+  const registry = createToolRegistry({
+    ...(options.modelTool !== undefined ? { modelTool: options.modelTool } : {}),
+    ...(options.httpAllow !== undefined ? { httpAllow: options.httpAllow } : {}),
+  });
   const cache = new Map<string, Promise<ToolFunction>>();
   return (name) => {
     let p = cache.get(name);

@@ -40,6 +40,8 @@ export interface ServerOptions {
   /** Longest a synchronous request waits for its run (ms). Default 30 s. */
   readonly syncTimeoutMs?: number;
   readonly taskConcurrency?: number;
+  /** Hosts http_request may reach in served flows; undefined: any. */
+  readonly httpAllow?: readonly string[];
   readonly keepFinished?: number;
   readonly logger?: Logger;
   /** Run metrics; the server adds its own to the same registry. */
@@ -85,6 +87,7 @@ export async function buildServer(options: ServerOptions): Promise<AiwServer> {
     ...(options.store !== undefined ? { store: options.store } : {}),
     ...(options.cache !== undefined ? { cache: options.cache } : {}),
     ...(options.taskConcurrency !== undefined ? { taskConcurrency: options.taskConcurrency } : {}),
+    ...(options.httpAllow !== undefined ? { httpAllow: options.httpAllow } : {}),
     ...(options.keepFinished !== undefined ? { keepFinished: options.keepFinished } : {}),
   });
   const preparer = new FlowPreparer(options.toolsDir !== undefined ? { toolsDir: options.toolsDir } : {});

@@ -55,6 +55,8 @@ export interface RunManagerOptions {
   readonly keepFinished?: number;
   /** Tasks at once within one run. */
   readonly taskConcurrency?: number;
+  /** Hosts http_request may reach in served flows; undefined: any. */
+  readonly httpAllow?: readonly string[];
 }
 
 /** Events kept per run for late subscribers; a run with more keeps the first ones only. */
@@ -224,6 +226,7 @@ export class RunManager {
       signal: run.controller.signal,
       ...(this.#o.taskConcurrency !== undefined ? { concurrency: this.#o.taskConcurrency } : {}),
       ...(this.#o.cache !== undefined ? { cache: this.#o.cache } : {}),
+      ...(this.#o.httpAllow !== undefined ? { httpAllow: this.#o.httpAllow } : {}),
     }).then(
       (result) => {
         this.#retire(run, result, prepared.usesFiles ? workDir : undefined);

@@ -1050,3 +1050,17 @@ describe("aiwc run --resume", () => {
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 });
+
+describe("aiwc run --http-allow", () => {
+  it("refuses a host that is not allowed as the task's failure (exit 1), and a list that is not host names as a usage error (exit 2)", async () => {
+    const box = sandbox();
+    const file = path.join(box.dir, "fetch.aiw");
+    writeFileSync(file, `flow fetch(url: string) {\n  task get { run: http_request(url: url) }\n  return get.status\n}\n`);
+    const refused = await aiwc(["run", file, "--work-dir", box.work, "--state", box.state, "--json", "--http-allow", "api.example.com,*.example.org", "--input", "url=http://127.0.0.1:9/"], box.dir);
+    expect(refused.status).toBe(1);
+    expect(parseJson(refused).tasks["get"]).toMatchObject({ state: "FAILED", error: "http_request: '127.0.0.1' is not among the hosts flows may reach here; they are set with --http-allow" });
+    const usage = await aiwc(["run", file, "--http-allow", "not a host", "--input", "url=http://127.0.0.1:9/"], box.dir);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain("'not a host' is not a host name");
+  });
+});

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUILTIN_TOOLS } from "../compiler/builtins.ts";
 import type { IrAgent, IrTool } from "../compiler/ir.ts";
 import { loadExternTool } from "../runtime/tools/extern.ts";
-import { httpRequest } from "../runtime/tools/http-request.ts";
+import { hostAllowlist, httpRequest, httpRequestWithin } from "../runtime/tools/http-request.ts";
 import { jsonExtract } from "../runtime/tools/json-extract.ts";
 import { recall, remember } from "../runtime/tools/memory-tools.ts";
 import { readText } from "../runtime/tools/read-text.ts";
@@ -155,10 +155,13 @@ describe("read_text and write_text", () => {
 describe("http_request", () => {
   let server: Server;
   let base: string;
+  /** Requests that reached the server by the name localhost. */
+  let localhostHits = 0;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       const url = req.url ?? "/";
+      if (req.headers.host?.startsWith("localhost")) localhostHits++;
       if (url === "/ok") {
         res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "X-Zeta": "z", "X-Alpha": "a" });
         res.end("hello ✓");
@@ -177,6 +180,15 @@ describe("http_request", () => {
       } else if (url === "/big-declared") {
         res.writeHead(200, { "Content-Length": "2000" });
         res.end("y".repeat(2000));
+      } else if (url === "/to-localhost") {
+        res.writeHead(302, { Location: `http://localhost:${(server.address() as AddressInfo).port}/ok` });
+        res.end();
+      } else if (url === "/see-echo") {
+        res.writeHead(303, { Location: "/echo" });
+        res.end();
+      } else if (url === "/loop") {
+        res.writeHead(307, { Location: "/loop" });
+        res.end();
       } else if (url === "/endless") {
         res.writeHead(200);
         const t = setInterval(() => res.write("z".repeat(1000)), 1);
@@ -239,6 +251,27 @@ describe("http_request", () => {
   it("only allows http and https URLs", async () => {
     await expect(call(httpRequest, { url: "file:///etc/passwd" })).rejects.toThrow(/only http: and https: URLs/);
     await expect(call(httpRequest, { url: "not a url" })).rejects.toThrow(/'not a url' is not a valid URL/);
+  });
+
+  it("reaches only the allowed hosts when they are limited, redirects included", async () => {
+    const port = (server.address() as AddressInfo).port;
+    const only127 = httpRequestWithin(hostAllowlist(["127.0.0.1"]));
+    expect(await call(only127, { url: `${base}/ok` })).toMatchObject({ status: 200, body: "hello ✓" });
+    await expect(call(only127, { url: `http://localhost:${port}/ok` })).rejects.toThrow("http_request: 'localhost' is not among the hosts flows may reach here; they are set with --http-allow");
+    // A redirect to a host that is not allowed is refused before it is requested.
+    await expect(call(only127, { url: `${base}/to-localhost` })).rejects.toThrow(`http_request: 'localhost' is not among the hosts flows may reach here (a redirect from ${base}/to-localhost)`);
+    expect(localhostHits).toBe(0);
+    // Allowed redirects are followed as fetch follows them: a 303 after a POST continues as a GET.
+    const r = (await call(only127, { url: `${base}/see-echo`, method: "POST", body: "x" })) as { status: number; body: string };
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ method: "GET", body: "" });
+    await expect(call(only127, { url: `${base}/loop` })).rejects.toThrow(/more than 10 redirects/);
+  });
+
+  it("matches allowed hosts exactly, or as subdomains of a *. pattern, ignoring case", () => {
+    const allowed = hostAllowlist(["API.example.com", "*.internal.test", " 10.0.0.5 ", ""]);
+    expect(["api.example.com", "API.EXAMPLE.COM", "a.internal.test", "b.c.internal.test", "10.0.0.5"].map(allowed)).toEqual([true, true, true, true, true]);
+    expect(["example.com", "xapi.example.com", "internal.test", "evilinternal.test", "10.0.0.50", "localhost"].map(allowed)).toEqual([false, false, false, false, false, false]);
   });
 
   it("reports a refused connection clearly", async () => {

@@ -4,7 +4,10 @@
 // as failed, the run limit, the OpenAPI document validated, and an SSE client
 // that receives every event of a run, in order.
 
+import { once } from "node:events";
 import { mkdtempSync, realpathSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
@@ -340,5 +343,45 @@ describe("GET /runs/{id}/events (server-sent events)", () => {
   it("answers 404 for the events of an unknown run", async () => {
     const r = await readEvents("nope");
     expect(r.status).toBe(404);
+  });
+});
+
+describe("aiwc serve --http-allow", () => {
+  it("lets served flows reach the allowed hosts only, and reports a refused host as the task's failure", async () => {
+    // A real target: /ok answers; /away redirects to the same server by another name.
+    let byOtherName = 0;
+    const target = createServer((req, res) => {
+      if (req.headers.host?.startsWith("localhost")) byOtherName++;
+      if (req.url === "/away") {
+        res.writeHead(302, { location: `http://localhost:${(target.address() as AddressInfo).port}/ok` }).end();
+      } else res.end("fine");
+    });
+    target.listen(0, "127.0.0.1");
+    await once(target, "listening");
+    const port = (target.address() as AddressInfo).port;
+    const limited = await buildServer({
+      version: "9.9.9-test",
+      workRoot: realpathSync(mkdtempSync(path.join(tmpdir(), "aiw-serve-http-"))),
+      maxBodyBytes: 64 * 1024,
+      maxRunning: 3,
+      syncTimeoutMs: 10_000,
+      httpAllow: ["127.0.0.1"],
+    });
+    const limitedBase = await limited.listen(0, "127.0.0.1");
+    const source = `flow fetch(url: string) {\n  task get { run: http_request(url: url) }\n  return get.body\n}\n`;
+    const post = async (url: string) => (await (await fetch(`${limitedBase}/execute`, { method: "POST", headers: json, body: JSON.stringify({ source, inputs: { url } }) })).json()) as Record<string, any>;
+    try {
+      expect(await post(`http://127.0.0.1:${port}/ok`)).toMatchObject({ status: "COMPLETED", output: "fine" });
+      const other = await post(`http://localhost:${port}/ok`);
+      expect(other.status).toBe("FAILED");
+      expect(other.tasks.get.error).toBe("http_request: 'localhost' is not among the hosts flows may reach here; they are set with --http-allow");
+      const redirected = await post(`http://127.0.0.1:${port}/away`);
+      expect(redirected.status).toBe("FAILED");
+      expect(redirected.tasks.get.error).toMatch(/'localhost' is not among the hosts flows may reach here \(a redirect from http:\/\/127\.0\.0\.1:\d+\/away\)/);
+      expect(byOtherName).toBe(0);
+    } finally {
+      await limited.shutdown(1000);
+      target.close();
+    }
   });
 });

@@ -46,6 +46,8 @@ export interface WorkerOptions {
   readonly concurrency?: number;
   readonly taskConcurrency?: number;
   readonly cache?: ResultCache;
+  /** Hosts http_request may reach in the flows this worker runs; undefined: any. */
+  readonly httpAllow?: readonly string[];
   readonly events?: EventBus;
   readonly logger?: WorkerLogger;
   /** Named in every answer. Default host:pid. */
@@ -265,6 +267,7 @@ export class FlowWorker {
         ...(this.#o.events !== undefined ? { events: this.#o.events } : {}),
         ...(this.#o.cache !== undefined ? { cache: this.#o.cache } : {}),
         ...(this.#o.taskConcurrency !== undefined ? { concurrency: this.#o.taskConcurrency } : {}),
+        ...(this.#o.httpAllow !== undefined ? { httpAllow: this.#o.httpAllow } : {}),
       });
     } finally {
       this.#controllers.delete(controller);

@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as nodePath from "node:path";
 import { Command, Option } from "commander";
+import { httpAllowOption } from "../http-allow.ts";
 import { compile } from "../../compiler/compile.ts";
 import type { IrProgram, IrType } from "../../compiler/ir.ts";
 import { renderDiagnostics } from "../../compiler/render-diagnostic.ts";
@@ -37,6 +38,7 @@ interface RunFlags {
   log?: string;
   cache?: string;
   semanticMemory?: string | boolean;
+  httpAllow?: string[];
 }
 
 export function runCommand(ctx: CommandContext): Command {
@@ -55,6 +57,7 @@ export function runCommand(ctx: CommandContext): Command {
     .option("--log <file>", "write JSON logs to this file ('-' for stderr)")
     .option("--cache <url>", "result cache for tasks with cache: 'memory' (in-process) or redis://host:port (in-process LRU in front of Redis)")
     .option("--semantic-memory [dir]", "agent memory also recalls by meaning: sentence embeddings (all-MiniLM-L6-v2 and its tokenizer in dir, default models/build/minilm) fused with BM25")
+    .addOption(httpAllowOption())
     .action(async (file: string | undefined, flags: RunFlags) => {
       ctx.exitCode = await run(ctx, file, flags);
     });
@@ -142,6 +145,7 @@ async function run(ctx: CommandContext, file: string | undefined, flags: RunFlag
     ...(cache !== undefined ? { cache } : {}),
     modelTool: (name, tool, sourceDir) => models.modelTool(name, tool, sourceDir),
     ...(memoryEmbedder !== undefined ? { memoryEmbedder } : {}),
+    ...(flags.httpAllow !== undefined ? { httpAllow: flags.httpAllow } : {}),
   };
   // Model tools (OpenVINO) are set up on first use, for the program being run or resumed.
   const models = lazyModelTools(async () => {

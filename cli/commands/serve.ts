@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as nodePath from "node:path";
 import { Command, Option } from "commander";
+import { httpAllowOption } from "../http-allow.ts";
 import pino from "pino";
 import type { ResultCache } from "../../runtime/cache.ts";
 import { TieredResultCache } from "../../runtime/result-cache.ts";
@@ -31,6 +32,7 @@ interface ServeFlags {
   grace: string;
   concurrency: string;
   logLevel: string;
+  httpAllow?: string[];
 }
 
 export function serveCommand(ctx: CommandContext): Command {
@@ -50,6 +52,7 @@ export function serveCommand(ctx: CommandContext): Command {
     .addOption(new Option("--grace <ms>", "on shutdown, how long running flows may take to finish").default("30000"))
     .addOption(new Option("--concurrency <n>", "tasks at once within a run").default("16"))
     .addOption(new Option("--log-level <level>", "log level (JSON lines on stderr)").choices(["debug", "info", "warn", "error", "silent"]).default("info"))
+    .addOption(httpAllowOption())
     .action(async (flags: ServeFlags) => {
       ctx.exitCode = await serve(ctx, flags);
     });
@@ -114,6 +117,7 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
     ...(store !== undefined ? { store } : {}),
     ...(cache !== undefined ? { cache } : {}),
     ...(toolsDir !== undefined ? { toolsDir } : {}),
+    ...(flags.httpAllow !== undefined ? { httpAllow: flags.httpAllow } : {}),
   });
   let url: string;
   try {

@@ -6,6 +6,7 @@
 import { tmpdir } from "node:os";
 import * as nodePath from "node:path";
 import { Command, Option } from "commander";
+import { httpAllowOption } from "../http-allow.ts";
 import pino from "pino";
 import type { ResultCache } from "../../runtime/cache.ts";
 import { EventBus } from "../../runtime/events.ts";
@@ -33,6 +34,7 @@ interface WorkerFlags {
   grace: string;
   sessionTimeout: string;
   logLevel: string;
+  httpAllow?: string[];
 }
 
 export function workerCommand(ctx: CommandContext): Command {
@@ -52,6 +54,7 @@ export function workerCommand(ctx: CommandContext): Command {
     .addOption(new Option("--grace <ms>", "on stop, how long running flows may take to finish").default("30000"))
     .addOption(new Option("--session-timeout <ms>", "how long the group waits for a silent member before giving its partitions to others").default("30000"))
     .addOption(new Option("--log-level <level>", "log level (JSON lines on stderr)").choices(["debug", "info", "warn", "error", "silent"]).default("info"))
+    .addOption(httpAllowOption())
     .action(async (flags: WorkerFlags) => {
       ctx.exitCode = await work(ctx, flags);
     });
@@ -125,6 +128,7 @@ async function work(ctx: CommandContext, flags: WorkerFlags): Promise<number> {
     events,
     logger: log,
     ...(cache !== undefined ? { cache } : {}),
+    ...(flags.httpAllow !== undefined ? { httpAllow: flags.httpAllow } : {}),
   });
 
   let stopping: Promise<void> | undefined;

@@ -1,14 +1,42 @@
 // Built-in `http_request(...)`: one HTTP(S) request with a time limit and a
 // cap on the response size. Non-2xx statuses are results, not failures: the
-// flow's guards decide what a 404 means.
+// flow's guards decide what a 404 means. A server that runs flows sent over
+// the network can limit the hosts it reaches (`--http-allow`), redirects
+// included.
 
 import { TextDecoder } from "node:util";
-import { setField, type Record_ } from "../values.ts";
+import { setField, type Record_, type Value } from "../values.ts";
 import { ToolError, type ToolFunction } from "./tool.ts";
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-export const httpRequest: ToolFunction = async (args, ctx) => {
+/** At most this many redirects are followed when the hosts are limited (fetch's own limit is 20). */
+const MAX_REDIRECTS = 10;
+
+/** Which hosts http_request may reach: `example.com` exactly, or `*.example.com` for its subdomains. */
+export function hostAllowlist(patterns: readonly string[]): (host: string) => boolean {
+  const exact = new Set<string>();
+  const suffixes: string[] = [];
+  for (const p of patterns) {
+    const h = p.trim().toLowerCase();
+    if (h === "") continue;
+    if (h.startsWith("*.")) suffixes.push(h.slice(1));
+    else exact.add(h);
+  }
+  return (host) => {
+    const h = host.toLowerCase();
+    return exact.has(h) || suffixes.some((s) => h.endsWith(s) && h.length > s.length);
+  };
+}
+
+/** http_request limited to the hosts `allowed` accepts (also for every redirect). */
+export function httpRequestWithin(allowed: (host: string) => boolean): ToolFunction {
+  return (args, ctx) => request(args, ctx, allowed);
+}
+
+export const httpRequest: ToolFunction = (args, ctx) => request(args, ctx, undefined);
+
+async function request(args: Parameters<ToolFunction>[0], ctx: Parameters<ToolFunction>[1], allowed: ((host: string) => boolean) | undefined): Promise<Value> {
   ctx.signal.throwIfAborted();
   const rawUrl = args["url"];
   const method = args["method"] ?? "GET";
@@ -25,6 +53,9 @@ export const httpRequest: ToolFunction = async (args, ctx) => {
     throw new ToolError(`http_request: '${rawUrl}' is not a valid URL`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new ToolError(`http_request: only http: and https: URLs are allowed, not '${url.protocol}'`);
+  const refuseHost = (u: URL): ToolError =>
+    new ToolError(`http_request: '${u.hostname}' is not among the hosts flows may reach here${u === url ? "" : ` (a redirect from ${redact(url)})`}; they are set with --http-allow`);
+  if (allowed !== undefined && !allowed(url.hostname)) throw refuseHost(url);
   const shown = redact(url);
   if (typeof method !== "string" || !TOKEN.test(method)) throw new ToolError(`http_request: 'method' must be an HTTP method such as "GET" or "POST"`);
   if (body !== null && typeof body !== "string") throw new ToolError("http_request: 'body' must be a string or null");
@@ -46,7 +77,29 @@ export const httpRequest: ToolFunction = async (args, ctx) => {
 
   let res: Response;
   try {
-    res = await fetch(url, { method: upper, headers: requestHeaders, body, signal, redirect: "follow" });
+    if (allowed === undefined) res = await fetch(url, { method: upper, headers: requestHeaders, body, signal, redirect: "follow" });
+    else {
+      // Redirects followed here, each target checked before it is requested.
+      let at = url;
+      let m = upper;
+      let b: string | null = body;
+      for (let hop = 0; ; hop++) {
+        res = await fetch(at, { method: m, headers: requestHeaders, body: b, signal, redirect: "manual" });
+        const location = res.headers.get("location");
+        if (![301, 302, 303, 307, 308].includes(res.status) || location === null) break;
+        await res.body?.cancel();
+        if (hop === MAX_REDIRECTS) throw new ToolError(`http_request: ${upper} ${shown} failed: more than ${MAX_REDIRECTS} redirects`);
+        const next = new URL(location, at);
+        if (next.protocol !== "http:" && next.protocol !== "https:") throw new ToolError(`http_request: ${shown} redirects to a '${next.protocol}' URL`);
+        if (!allowed(next.hostname)) throw refuseHost(next);
+        // As fetch does: 303, and 301/302 after a POST, continue as a GET without a body.
+        if (res.status === 303 || ((res.status === 301 || res.status === 302) && m === "POST")) {
+          if (m !== "HEAD") m = "GET";
+          b = null;
+        }
+        at = next;
+      }
+    }
   } catch (e) {
     throw failed(e);
   }
@@ -59,7 +112,7 @@ export const httpRequest: ToolFunction = async (args, ctx) => {
   const out: Record_ = {};
   for (const name of [...new Set(res.headers.keys())].sort()) setField(out, name, res.headers.get(name) ?? "");
   return { status: res.status, body: decoder(res.headers.get("content-type")).decode(bytes), headers: out };
-};
+}
 
 /** The body, read chunk by chunk so an oversized (or endless) response is cut off early. */
 async function readLimited(res: Response, maxBytes: number, shown: string): Promise<Uint8Array> {

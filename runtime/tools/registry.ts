@@ -3,7 +3,7 @@
 
 import type { IrTool, IrToolBinding } from "../../compiler/ir.ts";
 import { loadExternTool } from "./extern.ts";
-import { httpRequest } from "./http-request.ts";
+import { hostAllowlist, httpRequest, httpRequestWithin } from "./http-request.ts";
 import { jsonExtract } from "./json-extract.ts";
 import { recall, remember } from "./memory-tools.ts";
 import { readText } from "./read-text.ts";
@@ -29,6 +29,8 @@ export type ModelBinding = Extract<IrToolBinding, { kind: "model" }>;
 export interface ToolRegistryOptions {
   /** Builds the function for a tool bound to a model (the OpenVINO backend). */
   readonly modelTool?: (name: string, tool: IrTool & { readonly binding: ModelBinding }, sourceDir: string) => Promise<ToolFunction> | ToolFunction;
+  /** Hosts the built-in http_request may reach (`example.com`, `*.example.com`); undefined: any. */
+  readonly httpAllow?: readonly string[];
 }
 
 export interface ToolRegistry {
@@ -39,12 +41,13 @@ export function createToolRegistry(options: ToolRegistryOptions = {}): ToolRegis
   // Per IR tool object and source folder: loading a model is expensive, and a
   // fan-out task asks for the same tool once per item.
   const cache = new WeakMap<IrTool, Map<string, Promise<ToolFunction>>>();
+  const limitedHttp = options.httpAllow !== undefined ? httpRequestWithin(hostAllowlist(options.httpAllow)) : undefined;
 
   async function load(name: string, tool: IrTool, sourceDir: string): Promise<ToolFunction> {
     const b = tool.binding;
     switch (b.kind) {
       case "builtin": {
-        const fn = BUILTIN_TOOL_FUNCTIONS.get(b.name);
+        const fn = b.name === "http_request" && limitedHttp !== undefined ? limitedHttp : BUILTIN_TOOL_FUNCTIONS.get(b.name);
         if (fn === undefined) throw new ToolError(`tool '${name}': there is no built-in tool '${b.name}'`);
         return fn;
       }
