@@ -99,6 +99,8 @@ export function startServer(options: ServerOptions): Connection {
   const sources = new Map<string, { version: number; source: SourceFile }>();
   /** Completion models of open files, by absolute path (the latest each). */
   const models = new Map<string, CompletionModel>();
+  /** Open events per file so far, counted as the worker counts them (see worker-protocol.ts). */
+  const opened = new Map<string, number>();
   const pending = new Map<number, { resolve(r: unknown): void; reject(e: unknown): void }>();
   let nextId = 1;
 
@@ -108,7 +110,7 @@ export function startServer(options: ServerOptions): Connection {
         void connection.sendDiagnostics(m.params);
         break;
       case "model":
-        if (isOpen(m.abs)) models.set(m.abs, m.model);
+        if (isOpen(m.abs) && m.opened === opened.get(m.abs)) models.set(m.abs, m.model);
         break;
       case "response":
         pending.get(m.id)?.resolve(m.result);
@@ -158,7 +160,9 @@ export function startServer(options: ServerOptions): Connection {
   });
 
   documents.onDidOpen((e) => {
-    openPaths.add(uriToPath(e.document.uri));
+    const abs = uriToPath(e.document.uri);
+    openPaths.add(abs);
+    opened.set(abs, (opened.get(abs) ?? 0) + 1);
     sent.set(e.document.uri, e.document.version);
     post({ t: "open", uri: e.document.uri, text: e.document.getText(), version: e.document.version });
   });

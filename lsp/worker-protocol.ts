@@ -20,8 +20,12 @@ export type ToWorker =
 
 export type FromWorker =
   | { readonly t: "diagnostics"; readonly params: PublishDiagnosticsParams }
-  /** The completion model of an open file's latest analysis. */
-  | { readonly t: "model"; readonly abs: string; readonly model: CompletionModel }
+  /**
+   * The completion model of an open file's latest analysis; `opened` counts
+   * the file's open messages so far (both threads count them), so a model of
+   * a buffer closed and opened again meanwhile is not taken for the new one.
+   */
+  | { readonly t: "model"; readonly abs: string; readonly opened: number; readonly model: CompletionModel }
   | { readonly t: "response"; readonly id: number; readonly result: unknown }
   /** A request failed: `code` set for a ResponseError (sent as is), else an internal error. */
   | { readonly t: "error"; readonly id: number; readonly message: string; readonly code?: number; readonly data?: unknown };

@@ -37,6 +37,8 @@ export function serveAnalysis(port: Pick<MessagePort, "postMessage" | "on">): vo
   const post = (m: FromWorker) => port.postMessage(m);
   let snippets = true;
   const models = new WeakMap<Analysis, CompletionModel>();
+  /** Open messages per file so far (see the "model" message). */
+  const opened = new Map<string, number>();
   const modelOf = (a: Analysis) => {
     let m = models.get(a);
     if (m === undefined) models.set(a, (m = completionModel(a)));
@@ -46,7 +48,7 @@ export function serveAnalysis(port: Pick<MessagePort, "postMessage" | "on">): vo
   const ws = new Workspace({
     analysed(a) {
       // The model first: once the client has the diagnostics of a version, completion sees its analysis.
-      if (ws.isOpen(a.root)) post({ t: "model", abs: a.root, model: modelOf(a) });
+      if (ws.isOpen(a.root)) post({ t: "model", abs: a.root, opened: opened.get(a.root) ?? 0, model: modelOf(a) });
       publish(a);
     },
     removed: (_abs, uri) => post({ t: "diagnostics", params: { uri, diagnostics: [] } }),
@@ -69,7 +71,7 @@ export function serveAnalysis(port: Pick<MessagePort, "postMessage" | "on">): vo
     const abs = uriToPath(uri);
     // An edit may land while waiting: then wait for that version's analysis.
     for (;;) {
-      const a = await ws.analysisOf(abs);
+      const a = await ws.analysisOf(abs, token);
       const source = ws.source(abs);
       if (a === undefined || source === undefined || token.isCancellationRequested) return undefined;
       if (source.text === a.file.source.text) return { a, source };
@@ -144,6 +146,7 @@ export function serveAnalysis(port: Pick<MessagePort, "postMessage" | "on">): vo
         for (const f of ws.folders.splice(0)) ws.addFolder(f);
         break;
       case "open":
+        opened.set(uriToPath(m.uri), (opened.get(uriToPath(m.uri)) ?? 0) + 1);
         ws.openDocument(m.uri, m.text, m.version);
         break;
       case "change":

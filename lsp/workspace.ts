@@ -10,6 +10,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as nodePath from "node:path";
 import { pathToFileURL } from "node:url";
+import type { CancellationToken } from "vscode-languageserver";
 import type { CompilerHost } from "../compiler/program.ts";
 import { sourceFile, type SourceFile } from "../compiler/source.ts";
 import { checkRoot, loadRoot, type Analysis } from "./analysis.ts";
@@ -107,6 +108,9 @@ export class Workspace {
     if (was?.text !== onDisk) {
       this.disk.set(abs, { text: onDisk, stamp: this.nextStamp++ });
       this.changed(abs);
+    } else {
+      // The same text: its analysis stays current, so keep the buffer's stamp.
+      this.disk.set(abs, { text: onDisk, stamp: was.stamp });
     }
   }
 
@@ -171,17 +175,20 @@ export class Workspace {
 
   // ------------------------------------------------------------ analyses
 
-  /** The analysis of the file's current text (waits for it). */
-  async analysisOf(abs: string): Promise<Analysis | undefined> {
+  /** The analysis of the file's current text (waits for it; undefined once `token` is cancelled). */
+  async analysisOf(abs: string, token?: CancellationToken): Promise<Analysis | undefined> {
     if (this.content(abs) === undefined) return undefined;
     if (!this.roots.has(abs)) this.addRoot(abs);
     while (!this.isCurrent(abs)) {
-      if (this.content(abs) === undefined || !this.roots.has(abs)) return undefined;
+      if (token?.isCancellationRequested === true || this.content(abs) === undefined || !this.roots.has(abs)) return undefined;
+      let cancelled: { dispose(): void } | undefined;
       await new Promise<void>((resolve) => {
         const list = this.waiters.get(abs) ?? [];
         list.push(resolve);
         this.waiters.set(abs, list);
+        cancelled = token?.onCancellationRequested(() => resolve());
       });
+      cancelled?.dispose();
     }
     return this.analyses.get(abs);
   }

@@ -221,6 +221,28 @@ describe.skipIf(!MODELS_BUILT)("OpenVINO C API backend", () => {
   });
 });
 
+describe.skipIf(!MODELS_BUILT)("unloading a model while calls are queued", () => {
+  it("lets every call made before the unload finish before the model is freed, each with its own result", async () => {
+    const cache = new ModelCache(new OpenVinoCBackend());
+    const opts = { path: path.join(BUILD, "text_classifier.xml"), device: "CPU", properties: { ...F32, PERFORMANCE_HINT: "LATENCY" } };
+    const m = await cache.acquire(opts, 1);
+    const texts = ["refund please", "the app crashes", "change my password"];
+    const row = (t: string): Tensor[] => [{ dtype: "f32", shape: [1, 512], data: hashedWords(t, 512) }];
+    const alone = await Promise.all(texts.map(async (t) => [...((await m.pool.run(row(t), "sync"))[0]!.data as Float32Array)]));
+    const order: string[] = [];
+    // One request, on a worker thread: the second and third calls wait for it.
+    const calls = texts.map((t, i) => m.pool.run(row(t), "async").then((out) => (order.push(`call ${i}`), [...(out[0]!.data as Float32Array)])));
+    const released = cache.release(m).then(() => order.push("released"));
+    const results = await Promise.all(calls);
+    await released;
+    // The pool is given back its request (and the model freed) in the same turn as the last call's result, so only the first two are known to come before.
+    expect(order.slice(0, 2)).toEqual(["call 0", "call 1"]);
+    expect(order).toHaveLength(4);
+    expect(results).toEqual(alone);
+    await expect(m.pool.run(row("late"))).rejects.toThrow("the model was unloaded");
+  });
+});
+
 describe.skipIf(!MODELS_BUILT)("model tools in flows", () => {
   const source = (extra = "") => `
 model tiny {

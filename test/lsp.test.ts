@@ -204,6 +204,16 @@ describe("aiwc lsp", () => {
       expect(imported.range.start).toEqual(posOf(read("common.aiw"), "tool notify", 5));
     });
 
+    it("still goes to definitions in an imported file that was opened and closed without a change", async () => {
+      const common = nodePath.join(root, "common.aiw");
+      const commonUri = client.open(common, read("common.aiw"), 1);
+      await client.latestDiagnostics(commonUri, 1);
+      client.close(commonUri);
+      const imported = await request<Location>("textDocument/definition", { textDocument: { uri }, position: posOf(text, "tools: [notify]", 9) });
+      expect(imported.uri).toBe(commonUri);
+      expect(imported.range.start).toEqual(posOf(read("common.aiw"), "tool notify", 5));
+    });
+
     it("finds references across files", async () => {
       const refs = await request<Location[]>("textDocument/references", { textDocument: { uri }, position: posOf(text, "tools: [notify]", 9), context: { includeDeclaration: true } });
       const files = new Set(refs.map((r) => nodePath.basename(r.uri)));

@@ -22,6 +22,7 @@ export class InferRequestPool {
   /** Moving average of one call's duration, ms; undefined until measured. */
   private averageMs: number | undefined;
   private closed = false;
+  /** Requests handed out and not given back yet (a hand-over to a waiting caller keeps one out). */
   private outstanding = 0;
   private drained: (() => void) | undefined;
   /** Calls made, for tests and benchmarks. */
@@ -36,20 +37,28 @@ export class InferRequestPool {
   private take(): InferRequest | Promise<InferRequest> {
     if (this.closed) throw new Error("the model was unloaded");
     const r = this.free.pop();
-    if (r !== undefined) return r;
+    if (r !== undefined) {
+      this.outstanding++;
+      return r;
+    }
     if (this.all.length < this.size) {
       const created = this.compiled.createRequest();
       this.all.push(created);
+      this.outstanding++;
       return created;
     }
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   private give(r: InferRequest): void {
+    // Handed straight to the next caller (also after close: calls made before
+    // it still run): the request stays out, so close() still waits for it.
     const next = this.waiting.shift();
-    if (next !== undefined) next(r);
-    else if (this.closed) r.free();
+    if (next !== undefined) return next(r);
+    this.outstanding--;
+    if (this.closed) r.free();
     else this.free.push(r);
+    if (this.closed && this.outstanding === 0) this.drained?.();
   }
 
   private useSync(mode: InferMode): boolean {
@@ -84,7 +93,6 @@ export class InferRequestPool {
   }
 
   private async runOn(req: InferRequest, inputs: readonly Tensor[], mode: InferMode): Promise<Tensor[]> {
-    this.outstanding++;
     this.calls++;
     const start = performance.now();
     try {
@@ -94,9 +102,7 @@ export class InferRequestPool {
       this.averageMs = this.averageMs === undefined ? ms : this.averageMs * 0.8 + ms * 0.2;
       return out;
     } finally {
-      this.outstanding--;
       this.give(req);
-      if (this.closed && this.outstanding === 0) this.drained?.();
     }
   }
 

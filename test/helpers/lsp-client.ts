@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   createProtocolConnection,
   DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
   ExitNotification,
   InitializedNotification,
@@ -51,6 +52,7 @@ export interface LspClient {
   readonly diagnostics: Map<string, PublishDiagnosticsParams[]>;
   open(path: string, text: string, version?: number): string;
   change(uri: string, version: number, changes: TextDocumentContentChangeEvent[]): void;
+  close(uri: string): void;
   /** Resolves with the first diagnostics published for `uri` (for `version`, when given) after the call. */
   nextDiagnostics(uri: string, version?: number): Promise<PublishDiagnosticsParams>;
   /** The latest diagnostics of `uri`, waiting for the first if none came yet. */
@@ -119,6 +121,9 @@ export async function startClient(opts: { root: string; command?: string[]; capa
     },
     change(uri, version, changes) {
       void connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: changes });
+    },
+    close(uri) {
+      void connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
     },
     nextDiagnostics: (uri, version) => waitFor(uri, version, false),
     latestDiagnostics: (uri, version) => waitFor(uri, version, true),
