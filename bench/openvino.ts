@@ -8,9 +8,10 @@
 //   node bench/openvino.ts [--n 20000] [--requests 100000] [--json] [--strict]
 
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { fork, spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { compileSources } from "../compiler/compile.ts";
@@ -43,6 +44,8 @@ const { values: args } = parseArgs({
     requests: { type: "string", default: "100000" },
     json: { type: "boolean", default: false },
     strict: { type: "boolean", default: false },
+    /** Internal: this process measures one engine's throughput for main (see throughputChild). */
+    "throughput-child": { type: "string" },
   },
 });
 const N = Number(args.n);
@@ -99,7 +102,8 @@ async function throughput(fn: (i: number) => Promise<unknown>, total: number, co
   return total / ((performance.now() - t) / 1000);
 }
 
-async function main(): Promise<void> {
+/** The held-out tickets: their texts, their features, one row each as a tensor. */
+function loadInputs() {
   const texts = readFileSync(path.join(BUILD, "test.jsonl"), "utf8")
     .split("\n")
     .filter((l) => l.trim() !== "")
@@ -109,17 +113,11 @@ async function main(): Promise<void> {
   texts.forEach((t, i) => features.set(hashedWords(t, DIM), i * DIM));
   const row = (i: number) => features.subarray((i % rows) * DIM, ((i % rows) + 1) * DIM);
   const single: Tensor[][] = Array.from({ length: rows }, (_, i) => [{ dtype: "f32", shape: [1, DIM], data: row(i) }]);
+  return { texts, rows, features, row, single };
+}
 
-  // ---------------------------------------------------------------- ours
-  log("openvino (C API through koffi) ...");
-  const backend = new OpenVinoCBackend();
-  const props = { INFERENCE_PRECISION_HINT: "f32", PERFORMANCE_HINT: "LATENCY" };
-  const compiled = await backend.loadModel({ path: path.join(BUILD, "text_classifier.xml"), device: "CPU", properties: props });
-  const req = compiled.createRequest();
-  const rawLatency = latencySync((i) => req.inferSync(single[i % rows]!)[0]!.data[0], N);
-
-  const program = compileSources({
-    [path.join(REPO, "bench.aiw")]: `
+/** The two models (unbatched, batched) and two model tools, as a flow author declares them. */
+const BENCH_AIW = `
 model unbatched {
   source: "models/build/text_classifier.xml"
   precision: "f32"
@@ -149,9 +147,112 @@ tool classify_batched(text: string) -> { label: string, score: number } {
 flow f(text: string) {
   task t { run: classify(text: text) }
   task u { run: classify_batched(text: text) }
-}`,
-  });
+}`;
+
+function benchProgram() {
+  const program = compileSources({ [path.join(REPO, "bench.aiw")]: BENCH_AIW });
   if (program.ir === undefined) throw new Error(program.diagnostics.map((d) => d.message).join("\n"));
+  return program.ir;
+}
+
+function ortSession() {
+  return ort.InferenceSession.create(path.join(BUILD, "text_classifier.onnx"), { executionProviders: ["cpu"], graphOptimizationLevel: "all" });
+}
+
+/** onnxruntime-node behind the same dynamic batcher as ours. */
+function ortBatcherOf(session: ort.InferenceSession): DynamicBatcher {
+  const ortRun = async (inputs: readonly Tensor[]): Promise<Tensor[]> => {
+    const t = inputs[0]!;
+    const out = (await session.run({ features: new ort.Tensor("float32", t.data as Float32Array, [...t.shape]) }))["probs"]!;
+    return [{ dtype: "f32", shape: out.dims.map(Number), data: out.data as Float32Array }];
+  };
+  return new DynamicBatcher(ortRun, { maxSize: BATCH, maxWaitMs: BATCH_WAIT_MS });
+}
+
+/** A throughput request to an engine's process, and its answer. */
+interface ThroughputAsk {
+  readonly config: "unbatched" | "batched";
+  readonly c: number;
+  readonly total: number;
+}
+interface ThroughputAnswer {
+  readonly rps: number;
+  /** Batches run and calls they held (ours, batched). */
+  readonly batches: number;
+  readonly calls: number;
+}
+
+/**
+ * One engine's throughput configurations, in a process of its own (forked by
+ * main): engines sharing a process slowed each other (the shared batcher's
+ * code optimised for both, two thread pools), which measured the mix.
+ */
+async function throughputChild(engine: "ov" | "ort"): Promise<void> {
+  const { rows, single, row } = loadInputs();
+  let configs: Record<ThroughputAsk["config"], (i: number) => Promise<unknown>>;
+  let stats = (): { runs: number; calls: number } => ({ runs: 0, calls: 0 });
+  let close = async (): Promise<void> => {};
+  if (engine === "ov") {
+    const tools = createModelTools({ program: benchProgram(), baseDir: REPO, backend: new OpenVinoCBackend() });
+    const unbatched = await tools.model("unbatched");
+    const batched = await tools.model("batched");
+    configs = { unbatched: (i) => unbatched.run(single[i % rows]!), batched: (i) => batched.run(single[i % rows]!) };
+    stats = () => ({ runs: batched.batcher!.stats.runs, calls: batched.batcher!.stats.calls });
+    close = () => tools.close();
+  } else {
+    const session = await ortSession();
+    const feeds = Array.from({ length: rows }, (_, i) => ({ features: new ort.Tensor("float32", row(i), [1, DIM]) }));
+    const batcher = ortBatcherOf(session);
+    configs = { unbatched: (i) => session.run(feeds[i % rows]!), batched: (i) => batcher.submit(single[i % rows]!) };
+  }
+  process.on("message", (m: ThroughputAsk | "exit") => {
+    if (m === "exit") {
+      void close().then(() => process.exit(0));
+      return;
+    }
+    const before = stats();
+    void throughput(configs[m.config], m.total, m.c).then((rps) => {
+      const after = stats();
+      const answer: ThroughputAnswer = { rps, batches: after.runs - before.runs, calls: after.calls - before.calls };
+      process.send!(answer);
+    });
+  });
+  process.send!("ready");
+}
+
+/** Forks an engine's throughput process; resolves once it is ready. */
+async function forkEngine(engine: "ov" | "ort"): Promise<{ ask(q: ThroughputAsk): Promise<ThroughputAnswer>; stop(): Promise<void> }> {
+  const child = fork(fileURLToPath(import.meta.url), ["--throughput-child", engine], { execArgv: process.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  await new Promise<void>((resolve, reject) => {
+    child.once("message", () => resolve());
+    child.once("exit", (code) => reject(new Error(`the ${engine} throughput process exited (code ${code})`)));
+  });
+  return {
+    ask: (q) =>
+      new Promise((resolve) => {
+        child.once("message", (a) => resolve(a as ThroughputAnswer));
+        child.send(q);
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", () => resolve());
+        child.send("exit");
+      }),
+  };
+}
+
+async function main(): Promise<void> {
+  const { texts, rows, features, single } = loadInputs();
+
+  // ---------------------------------------------------------------- ours
+  log("openvino (C API through koffi) ...");
+  const backend = new OpenVinoCBackend();
+  const props = { INFERENCE_PRECISION_HINT: "f32", PERFORMANCE_HINT: "LATENCY" };
+  const compiled = await backend.loadModel({ path: path.join(BUILD, "text_classifier.xml"), device: "CPU", properties: props });
+  const req = compiled.createRequest();
+  const rawLatency = latencySync((i) => req.inferSync(single[i % rows]!)[0]!.data[0], N);
+
+  const program = { ir: benchProgram() };
   const tools = createModelTools({ program: program.ir, baseDir: REPO, backend });
   const unbatched = await tools.model("unbatched");
   const batched = await tools.model("batched");
@@ -162,42 +263,33 @@ flow f(text: string) {
 
   // ---------------------------------------------------------------- onnxruntime-node
   log("onnxruntime-node ...");
-  const session = await ort.InferenceSession.create(path.join(BUILD, "text_classifier.onnx"), { executionProviders: ["cpu"], graphOptimizationLevel: "all" });
-  const ortFeeds = Array.from({ length: rows }, (_, i) => ({ features: new ort.Tensor("float32", row(i), [1, DIM]) }));
+  const session = await ortSession();
+  const ortFeeds = Array.from({ length: rows }, (_, i) => ({ features: new ort.Tensor("float32", features.subarray(i * DIM, (i + 1) * DIM), [1, DIM]) }));
   const ortLatency = await latencyAsync(async (i) => (await session.run(ortFeeds[i % rows]!))["probs"]!.data, N);
-  const ortRun = async (inputs: readonly Tensor[]): Promise<Tensor[]> => {
-    const t = inputs[0]!;
-    const out = (await session.run({ features: new ort.Tensor("float32", t.data as Float32Array, [...t.shape]) }))["probs"]!;
-    return [{ dtype: "f32", shape: out.dims.map(Number), data: out.data as Float32Array }];
-  };
-  const ortBatcher = new DynamicBatcher(ortRun, { maxSize: BATCH, maxWaitMs: BATCH_WAIT_MS });
 
-  // Throughput: every configuration in turn within each round, median of the
-  // rounds, so a machine busy with other work slows all of them alike.
-  log("throughput ...");
-  const configs: Record<string, (i: number) => Promise<unknown>> = {
-    "ov unbatched": (i) => unbatched.run(single[i % rows]!),
-    "ov batched": (i) => batched.run(single[i % rows]!),
-    "ort unbatched": (i) => session.run(ortFeeds[i % rows]!),
-    "ort batched": (i) => ortBatcher.submit(single[i % rows]!),
-  };
+  // Throughput: each engine in a process of its own, the configurations taking
+  // turns within each round (only one runs at a time), median of the rounds,
+  // so a machine busy with other work slows all of them alike.
+  log("throughput (one process per engine) ...");
+  const engines = { ov: await forkEngine("ov"), ort: await forkEngine("ort") };
   const samples: Record<string, number[]> = {};
   let batchesAt64 = 0;
   let callsAt64 = 0;
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of [1, 64]) {
-      for (const [name, fn] of Object.entries(configs)) {
-        const runsBefore = batched.batcher!.stats.runs;
-        const callsBefore = batched.batcher!.stats.calls;
-        const rps = await throughput(fn, Math.ceil(REQUESTS / ROUNDS), c);
-        (samples[`${name} c${c}`] ??= []).push(rps);
-        if (name === "ov batched" && c === 64) {
-          batchesAt64 += batched.batcher!.stats.runs - runsBefore;
-          callsAt64 += batched.batcher!.stats.calls - callsBefore;
+      for (const engine of ["ov", "ort"] as const) {
+        for (const config of ["unbatched", "batched"] as const) {
+          const a = await engines[engine].ask({ config, c, total: Math.ceil(REQUESTS / ROUNDS) });
+          (samples[`${engine} ${config} c${c}`] ??= []).push(a.rps);
+          if (engine === "ov" && config === "batched" && c === 64) {
+            batchesAt64 += a.batches;
+            callsAt64 += a.calls;
+          }
         }
       }
     }
   }
+  await Promise.all([engines.ov.stop(), engines.ort.stop()]);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const ours: Record<string, number> = {};
   const ortT: Record<string, number> = {};
@@ -268,4 +360,5 @@ flow f(text: string) {
   if (args.strict && missed) process.exitCode = 1;
 }
 
-await main();
+if (args["throughput-child"] !== undefined) await throughputChild(args["throughput-child"] === "ort" ? "ort" : "ov");
+else await main();
