@@ -4,7 +4,8 @@
 // adds injected tasks to the graph, and checkpoints after every task before
 // releasing its dependants. Knows nothing of terminals or HTTP: it emits events.
 
-import type { IrExpr, IrFlow, IrProgram, IrTask } from "../compiler/ir.ts";
+import type { IrFlow, IrProgram, IrTask } from "../compiler/ir.ts";
+import { readsOf } from "../compiler/ir-reads.ts";
 import type { ResultCache } from "./cache.ts";
 import type { EventBus } from "./events.ts";
 import { evaluate, type Scope } from "./expressions.ts";
@@ -141,7 +142,7 @@ export class Execution {
       id,
       task,
       deps: [...deps],
-      reads: readsOf(task),
+      reads: readsOf(task, [task.id]),
       dependants: [],
       remaining: deps.length,
       state: "PENDING",
@@ -579,49 +580,3 @@ export class Execution {
   }
 }
 
-/** The tasks an IR task reads (its data dependencies), its own id excluded. */
-function readsOf(task: IrTask): Set<string> {
-  const out = new Set<string>();
-  const visit = (e: IrExpr | undefined): void => {
-    if (e === undefined) return;
-    switch (e.op) {
-      case "task":
-        if (e.name !== task.id) out.add(e.name);
-        return;
-      case "get":
-        return visit(e.object);
-      case "index":
-        visit(e.object);
-        return visit(e.index);
-      case "call":
-        return e.args.forEach(visit);
-      case "not":
-      case "neg":
-        return visit(e.operand);
-      case "binary":
-        visit(e.left);
-        return visit(e.right);
-      case "list":
-        return e.items.forEach(visit);
-      case "record":
-        return e.fields.forEach((f) => visit(f.value));
-      case "concat":
-        return e.parts.forEach(visit);
-      default:
-        return;
-    }
-  };
-  if (task.run.kind === "tool") Object.values(task.run.args).forEach(visit);
-  else visit(task.run.expr);
-  visit(task.when);
-  visit(task.forEach?.items);
-  visit(task.description);
-  for (const g of task.guards) {
-    if (g.kind === "check") {
-      visit(g.condition);
-      visit(g.message);
-    } else g.args.forEach(visit);
-  }
-  visit(task.inject?.choose);
-  return out;
-}

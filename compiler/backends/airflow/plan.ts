@@ -26,8 +26,9 @@
 // injecting task also wait for every copy, tolerating skipped ones, as the
 // runtime makes them wait for the injected tasks.
 
-import type { IrExpr, IrFlow, IrProgram, IrTask, IrType } from "../../ir.ts";
+import type { IrFlow, IrProgram, IrTask, IrType } from "../../ir.ts";
 import { AirflowIds, PythonNames } from "./ids.ts";
+import { readsOf } from "../../ir-reads.ts";
 
 export type PlannedKind = "task" | "items" | "mapped" | "branch" | "injected" | "return";
 
@@ -180,49 +181,3 @@ export function planFlow(ir: IrProgram, flow: IrFlow, names: PythonNames): FlowP
   return { ir, flow, toolReturns, nodes, byName, tasks, byKey: new Map(tasks.map((t) => [t.key, t])), mainKey, itemsKey, copies };
 }
 
-/** The tasks an IR task reads (runtime/scheduler.ts readsOf), its own names excluded. */
-export function readsOf(task: IrTask, own: readonly string[]): Set<string> {
-  const out = new Set<string>();
-  const visit = (e: IrExpr | undefined): void => {
-    if (e === undefined) return;
-    switch (e.op) {
-      case "task":
-        if (!own.includes(e.name)) out.add(e.name);
-        return;
-      case "get":
-        return visit(e.object);
-      case "index":
-        visit(e.object);
-        return visit(e.index);
-      case "call":
-        return e.args.forEach(visit);
-      case "not":
-      case "neg":
-        return visit(e.operand);
-      case "binary":
-        visit(e.left);
-        return visit(e.right);
-      case "list":
-        return e.items.forEach(visit);
-      case "record":
-        return e.fields.forEach((f) => visit(f.value));
-      case "concat":
-        return e.parts.forEach(visit);
-      default:
-        return;
-    }
-  };
-  if (task.run.kind === "tool") Object.values(task.run.args).forEach(visit);
-  else visit(task.run.expr);
-  visit(task.when);
-  visit(task.forEach?.items);
-  visit(task.description);
-  for (const g of task.guards) {
-    if (g.kind === "check") {
-      visit(g.condition);
-      visit(g.message);
-    } else g.args.forEach(visit);
-  }
-  visit(task.inject?.choose);
-  return out;
-}
