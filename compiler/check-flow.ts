@@ -94,18 +94,26 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
   // graph reports the cycle). The properties are sorted by key here, once
   // (reported by checkTask).
   const blocks = new Map<TaskInfo, IndexedBlock>();
-  for (const t of flow.tasks.values()) blocks.set(t, classifyIndexed(t.decl.properties, TASK_PROPERTIES));
+  const blockOf = (t: TaskInfo): IndexedBlock => {
+    let b = blocks.get(t);
+    if (b === undefined) blocks.set(t, (b = classifyIndexed(t.decl.properties, TASK_PROPERTIES)));
+    return b;
+  };
   const typed = new Set<TaskInfo>();
   flow.ensureType = (t) => {
     if (typed.has(t)) return;
     typed.add(t);
-    t.itemType = outputType(ctx, flow, t, blocks.get(t)!);
+    t.itemType = outputType(ctx, flow, t, blockOf(t));
     t.valueType = t.decl.forEach ? list(t.itemType) : t.itemType;
   };
-  for (const t of flow.tasks.values()) flow.ensureType(t);
-
+  // One pass: each task is typed and checked while its nodes are in the
+  // cache (in a long flow, a pass per step reads the whole tree from memory
+  // each time). Types of other tasks are computed when first read.
   const inputsRead = new Set<string>();
-  for (const t of flow.tasks.values()) checkTask(ctx, flow, t, inputsRead, blocks.get(t)!);
+  for (const t of flow.tasks.values()) {
+    flow.ensureType(t);
+    checkTask(ctx, flow, t, inputsRead, blockOf(t));
+  }
 
   checkFlowProperties(ctx, decl, owner);
   checkReturn(ctx, flow, inputsRead);

@@ -949,6 +949,12 @@ export class AiwParser extends EmbeddedActionsParser {
       ALT: () => {
         const t = this.CONSUME(T.StringLiteral);
         if (this.RECORDING_PHASE) return undefined as never;
+        // Most strings hold neither escapes nor interpolations: their text is
+        // read here, while the token is at hand. The rest wait for compiler/strings.ts.
+        const image = t.image;
+        if (t.tokenType === T.StringToken && image.indexOf("\\", 1) < 0 && image.indexOf("$", 1) < 0) {
+          return { kind: "String", parts: [image.slice(1, image.length - 1)], span: this.tokSpan(t) } as A.StringLiteral;
+        }
         const node: Mutable<A.StringLiteral> = { kind: "String", parts: [], span: this.tokSpan(t) };
         if (real(t)) this.strings.push({ node, token: t });
         return node;
