@@ -10,13 +10,15 @@ import { readStrings } from "./strings.ts";
 export interface ParsedFile {
   readonly ast: A.FileAst;
   readonly diagnostics: readonly Diagnostic[];
-  /** Significant tokens, for editor features that work on tokens. */
-  readonly tokens: readonly IToken[];
+  /** Significant tokens, for editor features that work on tokens: only when asked for (they cost memory). */
+  readonly tokens?: readonly IToken[];
   readonly comments: readonly IToken[];
 }
 
-export function parseFile(path: string, text: string): ParsedFile {
-  const parsed = parseText(path, text);
+export function parseFile(path: string, text: string, options: { tokens: true }): ParsedFile & { readonly tokens: readonly IToken[] };
+export function parseFile(path: string, text: string, options?: { tokens?: boolean }): ParsedFile;
+export function parseFile(path: string, text: string, options: { tokens?: boolean } = {}): ParsedFile {
+  const parsed = parseText(path, text, options);
   const diagnostics = parsed.errors.map((e) => syntaxDiagnostic(path, e));
   readStrings(path, parsed.strings as never, diagnostics);
   const imports: A.ImportDecl[] = [];
@@ -33,7 +35,7 @@ export function parseFile(path: string, text: string): ParsedFile {
   return {
     ast: { path, imports, declarations, comments, span: { file: path, start: 0, end: text.length } },
     diagnostics,
-    tokens: parsed.tokens,
+    ...(parsed.tokens !== undefined ? { tokens: parsed.tokens } : {}),
     comments: parsed.comments,
   };
 }

@@ -52,7 +52,8 @@ export interface Program {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export function loadProgram(paths: readonly string[], host: CompilerHost = nodeHost): Program {
+/** `tokens`: keep each file's tokens in `parsed` (the language server's folding and highlighting use them). */
+export function loadProgram(paths: readonly string[], host: CompilerHost = nodeHost, options: { tokens?: boolean } = {}): Program {
   const files = new Map<string, ProgramFile>();
   const byDisplayPath = new Map<string, ProgramFile>();
   const diagnostics: Diagnostic[] = [];
@@ -79,7 +80,7 @@ export function loadProgram(paths: readonly string[], host: CompilerHost = nodeH
       }
       continue;
     }
-    const parsed = parseFile(display, text);
+    const parsed = parseFile(display, text, options);
     const imports = parsed.ast.imports.map((decl) => {
       const target = nodePath.resolve(nodePath.dirname(abs), decl.path);
       return { decl, target: decl.path === "" ? undefined : target };

@@ -1,9 +1,11 @@
 // Text -> tokens -> AST declarations. The token stream is cut at every
 // top-level keyword that starts a declaration, and each piece is parsed on
 // its own, so an error (a missing brace, say) stays inside its declaration
-// and every later declaration is still parsed and checked.
+// and every later declaration is still parsed and checked. The text is lexed
+// a window at a time and a long flow parsed in pieces, so that only a few
+// thousand tokens are alive at once (see parseText).
 
-import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
+import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import type * as A from "../compiler/ast.ts";
 import { parser, ruleDescriptions, type PendingString } from "./parser.ts";
 import * as T from "./tokens.ts";
@@ -22,8 +24,8 @@ export interface SyntaxError {
 }
 
 export interface ParsedText {
-  /** Significant tokens (no comments, no whitespace). */
-  readonly tokens: readonly IToken[];
+  /** Significant tokens (no comments, no whitespace), when asked for. */
+  readonly tokens?: readonly IToken[];
   readonly comments: readonly IToken[];
   readonly declarations: readonly (A.Declaration | A.ImportDecl)[];
   /** String literals whose escapes and interpolations are still to be read. */
@@ -32,38 +34,83 @@ export interface ParsedText {
 }
 
 /**
- * Whether tokens[i] starts a declaration (import, type, model, tool, agent,
- * guardrail or flow, then a name or an import's path); the tokens end at `count`.
+ * Whether buf[i] starts a declaration (import, type, model, tool, agent,
+ * guardrail or flow, then a name or an import's path).
  */
-function startsDeclaration(tokens: readonly IToken[], i: number, count: number): boolean {
-  const t = tokens[i]!;
-  const tt = t.tokenType;
-  if (tt !== T.Flow && tt !== T.Tool && tt !== T.Type && tt !== T.Import && tt !== T.Model && tt !== T.Agent && tt !== T.Guardrail) return false;
-  const next = i + 1 < count ? tokens[i + 1] : undefined;
-  if (next === undefined) return true;
-  if (t.tokenType === T.Import) return next.tokenType === T.StringToken || next.tokenType === T.UnterminatedString || next.tokenType === T.LBrace;
-  return next.tokenType === T.Identifier;
+function startsDeclaration(source: TokenWindows, i: number): boolean {
+  const tt = source.buf[i]!.tokenType;
+  if (!isDeclarationKeyword(tt)) return false;
+  if (!source.has(i + 1)) return true;
+  const next = source.buf[i + 1]!.tokenType;
+  if (tt === T.Import) return next === T.StringToken || next === T.UnterminatedString || next === T.LBrace;
+  return next === T.Identifier;
+}
+
+function isDeclarationKeyword(tt: TokenType): boolean {
+  return tt === T.Flow || tt === T.Tool || tt === T.Type || tt === T.Import || tt === T.Model || tt === T.Agent || tt === T.Guardrail;
+}
+
+/** Whether buf[i] starts a task or a template (`task NAME`, `template NAME`). */
+function startsMember(source: TokenWindows, i: number): boolean {
+  const tt = source.buf[i]!.tokenType;
+  return (tt === T.Task || tt === T.Template) && source.has(i + 1) && source.buf[i + 1]!.tokenType === T.Identifier;
+}
+
+/** What lexing a file finds besides its significant tokens, in the order grammar/parse.ts reports it. */
+interface LexFindings {
+  comments: IToken[];
+  /** Characters that are not part of the language. */
+  readonly characterErrors: SyntaxError[];
+  /** `#` comments and `;`. */
+  readonly slipErrors: SyntaxError[];
+  /** Single-quoted and unterminated strings. */
+  readonly stringErrors: SyntaxError[];
+}
+
+function noFindings(): LexFindings {
+  return { comments: [], characterErrors: [], slipErrors: [], stringErrors: [] };
+}
+
+function findingErrors(f: LexFindings): SyntaxError[] {
+  return [...f.characterErrors, ...f.slipErrors, ...f.stringErrors];
 }
 
 export function lex(text: string): { tokens: IToken[]; comments: IToken[]; errors: SyntaxError[] } {
-  const result = T.aiwLexer.tokenize(text);
-  const errors: SyntaxError[] = result.errors.map((e) => lexError(text, e));
-  for (const tok of (result.groups["mistakes"] as IToken[] | undefined) ?? []) {
-    const start = tok.startOffset;
+  const found = noFindings();
+  const tokens = lexRange(text, 0, text.length, found);
+  return { tokens, comments: found.comments, errors: findingErrors(found) };
+}
+
+/**
+ * Lexes text[start, end), which must start and end at a token boundary
+ * outside any block comment; token offsets are into the whole text. The rest
+ * of what the lexer finds is added to `found`.
+ */
+function lexRange(text: string, start: number, end: number, found: LexFindings): IToken[] {
+  const result = T.aiwLexer.tokenize(start === 0 && end === text.length ? text : text.slice(start, end));
+  const tokens = result.tokens;
+  const comments = (result.groups["comments"] as IToken[] | undefined) ?? [];
+  const slips = (result.groups["mistakes"] as IToken[] | undefined) ?? [];
+  if (start !== 0) {
+    for (let i = 0; i < tokens.length; i++) tokens[i]!.startOffset += start;
+    for (let i = 0; i < comments.length; i++) comments[i]!.startOffset += start;
+    for (let i = 0; i < slips.length; i++) slips[i]!.startOffset += start;
+  }
+  for (const e of result.errors) found.characterErrors.push(lexError(text, e.offset + start, e.length));
+  for (const tok of slips) {
+    const at = tok.startOffset;
     if (tok.tokenType === T.HashComment) {
-      errors.push({ start, end: start + 1, message: "'#' does not start a comment", label: "use '//' for a comment", kind: "character", help: "comments start with '//'", replacement: "//" });
+      found.slipErrors.push({ start: at, end: at + 1, message: "'#' does not start a comment", label: "use '//' for a comment", kind: "character", help: "comments start with '//'", replacement: "//" });
     } else {
-      errors.push({ start, end: start + 1, message: "';' is not used in AIWork", label: "remove this ';'", kind: "character", help: "properties and statements end at the end of the line", replacement: "" });
+      found.slipErrors.push({ start: at, end: at + 1, message: "';' is not used in AIWork", label: "remove this ';'", kind: "character", help: "properties and statements end at the end of the line", replacement: "" });
     }
   }
-  const tokens = result.tokens;
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i]!;
     const tt = tok.tokenType;
-    if (tt !== T.SingleQuotedString && tt !== T.UnterminatedString) continue;
     if (tt === T.SingleQuotedString) {
       const inner = tok.image.slice(1, -1);
-      errors.push({
+      found.stringErrors.push({
         start: tok.startOffset,
         end: tok.startOffset + tok.image.length,
         message: "strings are written in double quotes",
@@ -72,9 +119,8 @@ export function lex(text: string): { tokens: IToken[]; comments: IToken[]; error
         help: "write the string in double quotes",
         ...(inner.includes('"') || inner.includes("\\") ? {} : { replacement: `"${inner}"` }),
       });
-    }
-    if (tok.tokenType === T.UnterminatedString) {
-      errors.push({
+    } else if (tt === T.UnterminatedString) {
+      found.stringErrors.push({
         start: tok.startOffset,
         end: tok.startOffset + tok.image.length,
         message: "this string is never closed",
@@ -83,11 +129,13 @@ export function lex(text: string): { tokens: IToken[]; comments: IToken[]; error
       });
     }
   }
-  return { tokens: result.tokens, comments: (result.groups["comments"] as IToken[] | undefined) ?? [], errors };
+  if (found.comments.length === 0) found.comments = comments;
+  else for (const c of comments) found.comments.push(c);
+  return tokens;
 }
 
-function lexError(text: string, e: ILexingError): SyntaxError {
-  const chars = [...text.slice(e.offset, e.offset + e.length)];
+function lexError(text: string, offset: number, length: number): SyntaxError {
+  const chars = [...text.slice(offset, offset + length)];
   const shown = chars
     .slice(0, 8)
     .map((c) => {
@@ -97,86 +145,144 @@ function lexError(text: string, e: ILexingError): SyntaxError {
     .join(" ");
   const many = chars.length > 1;
   return {
-    start: e.offset,
-    end: e.offset + e.length,
+    start: offset,
+    end: offset + length,
     message: `unexpected character${many ? "s" : ""} ${shown}${chars.length > 8 ? " ..." : ""}`,
     label: many ? "these characters are not part of the language" : "this character is not part of the language",
     kind: "character",
   };
 }
 
-/** Room for the sentinels the parser appends to its input (maxLookahead + 1). */
-const CHUNK_PADDING = 4;
+/**
+ * The tokens of a file, lexed a window of about WINDOW characters at a time
+ * as the parser needs them, so a long file's tokens need not all be alive at
+ * once. Windows end at line starts: no token but whitespace and block
+ * comments spans lines, so a file with no `/*` is lexed in windows and any
+ * other in one piece. Indices are into `buf`, which `drop` shortens.
+ */
+class TokenWindows {
+  buf: IToken[] = [];
+  private lexedTo = 0;
+  private text = "";
+  private window = 0;
+  private found: LexFindings = noFindings();
+  private docs: DocCommentReader = docCommentReader("");
 
-/** Parses a whole file into declarations. Never throws on any input. */
-export function parseText(file: string, text: string): ParsedText {
-  const { tokens, comments, errors } = lex(text);
-  parser.begin(file, docCommentsByTarget(text, comments));
-  const declarations: (A.Declaration | A.ImportDecl)[] = [];
-  // Chevrotain appends end-of-input sentinels to its input (and removes them
-  // after parsing). Padding the token list lets every chunk be sliced with room
-  // for them, so appending them never copies the chunk into a larger array.
-  const count = tokens.length;
-  if (count > 0) for (let k = 0; k < CHUNK_PADDING; k++) tokens.push(tokens[count - 1]!);
+  /** Starts on a new text; what lexing finds besides tokens goes to `found`. */
+  begin(text: string, window: number, found: LexFindings): void {
+    this.buf = [];
+    this.lexedTo = 0;
+    this.text = text;
+    this.window = window;
+    this.found = found;
+    this.docs = docCommentReader(text);
+  }
+
+  /** Lets go of the last text and its tokens. */
+  release(): void {
+    this.begin("", 0, noFindings());
+  }
+
+  get docComments(): ReadonlyMap<number, string> {
+    return this.docs.byTarget;
+  }
+
+  /** Whether buf[i] exists, lexing more of the text if needed. */
+  has(i: number): boolean {
+    while (i >= this.buf.length) {
+      const text = this.text;
+      if (this.lexedTo >= text.length) return false;
+      let end = this.lexedTo + this.window;
+      if (end >= text.length) end = text.length;
+      else {
+        const lineEnd = text.indexOf("\n", end);
+        end = lineEnd < 0 ? text.length : lineEnd + 1;
+      }
+      const commentsBefore = this.found.comments.length;
+      const tokens = lexRange(text, this.lexedTo, end, this.found);
+      this.docs.add(this.found.comments, commentsBefore);
+      this.lexedTo = end;
+      this.buf = this.buf.length === 0 ? tokens : this.buf.concat(tokens);
+    }
+    return true;
+  }
+
+  /** Forgets buf[0, i) (when that is at least half of buf); returns how far indices moved. */
+  drop(i: number): number {
+    if (i < 4096 || i * 2 < this.buf.length) return 0;
+    this.buf = this.buf.slice(i);
+    return i;
+  }
+
+  /** Puts back the tokens of text[start, buf[i].startOffset) before buf[i] (lexed again); returns the new index of `start`'s token. */
+  restore(start: number, i: number): number {
+    const upTo = i < this.buf.length ? this.buf[i]!.startOffset : this.lexedTo;
+    const again = T.aiwLexer.tokenize(this.text.slice(start, upTo)).tokens;
+    for (const t of again) t.startOffset += start;
+    this.buf = again.concat(this.buf.slice(i));
+    return 0;
+  }
+}
+
+// One TokenWindows and one Scan are reused, as the parser is: short-lived
+// instances let a full GC drop their object shapes, which V8 holds weakly, and
+// the optimised code of the scanning loop that reads them would then be thrown
+// away at every parse.
+const windows = new TokenWindows();
+const scan: Scan = { depth: 0, prefix: 0, opened: false, tooDeep: undefined, memberNext: false };
+
+/** Characters lexed at a time by parseText when it does not keep the tokens. */
+export const WINDOW = 64 * 1024;
+/** Tokens a piece of a flow has at least (but the last): enough to make the cost of each parser call small. */
+export const MIN_PIECE = 2048;
+
+/**
+ * Parses a whole file into declarations. Never throws on any input.
+ *
+ * Unless `tokens` is asked for, a long flow is parsed a piece at a time (its
+ * start, runs of tasks, its end: parser.flowStart/flowMembers/flowEnd) while
+ * the text is lexed a window at a time, so only a piece's tokens are alive
+ * and the time stays linear in the size of the file (docs/architecture.md).
+ * A flow in which any piece has an error is parsed again whole, so what
+ * recovery finds, and every message, is what the whole-flow parse gives.
+ */
+export function parseText(file: string, text: string, options: { tokens?: boolean } = {}): ParsedText {
+  const keep = options.tokens === true;
+  const found = noFindings();
+  const source = windows;
+  source.begin(text, keep || text.includes("/*") ? text.length : WINDOW, found);
+  parser.begin(file, source.docComments);
+  const run: ParseRun = { text, source, split: !keep, declarations: [], errors: [], flow: undefined, whole: -1 };
+  let strings: PendingString[] = [];
+  let tokens: IToken[] = [];
   try {
     let i = 0;
-    while (i < count) {
-      // Find the next declaration; on the way, the nesting of this piece (see deepestNesting).
-      let j = i;
-      let depth = 0;
-      let prefix = 0;
-      let tooDeep: IToken | undefined;
-      do {
-        if (tooDeep === undefined) {
-          const t = tokens[j]!;
-          const tt = t.tokenType;
-          if (tt === T.LParen || tt === T.LBracket || tt === T.LBrace) depth++;
-          else if (tt === T.RParen || tt === T.RBracket || tt === T.RBrace) depth = depth > 0 ? depth - 1 : 0;
-          if (tt === T.Not || tt === T.Minus) prefix++;
-          else prefix = 0;
-          if (depth + prefix > MAX_NESTING) tooDeep = t;
-        }
-        j++;
-      } while (j < count && !startsDeclaration(tokens, j, count));
-      if (!startsDeclaration(tokens, i, count)) {
-        // Stray tokens before the next declaration: one error, then skip them.
-        const first = tokens[i]!;
-        errors.push({
-          start: first.startOffset,
-          end: endOf(first),
-          message: `expected a declaration (import, type, model, tool, agent, guardrail or flow), found ${describeToken(first)}`,
-          label: "a declaration was expected here",
-          kind: "syntax",
-        });
+    while (source.has(i)) {
+      if (!keep) i -= source.drop(i);
+      const first = source.buf[i]!;
+      const isDeclaration = startsDeclaration(source, i);
+      const inFlow = run.flow !== undefined;
+      // Piece a flow when its tokens are not kept, unless it is being parsed again whole.
+      const split = run.split && (inFlow || (isDeclaration && first.tokenType === T.Flow && first.startOffset !== run.whole));
+      if (!inFlow) {
+        scan.depth = 0;
+        scan.prefix = 0;
+        scan.opened = false;
+      }
+      const j = scanPiece(source, i, split, scan);
+      if (!isDeclaration && !inFlow) {
+        strayTokens(run, first);
         i = j;
-        continue;
+      } else if (split && (scan.memberNext || inFlow)) {
+        i = parseFlowPiece(run, i, j, scan);
+      } else {
+        parseDeclaration(run, i, j, scan.tooDeep);
+        i = j;
       }
-      const start = i;
-      i = j;
-      if (tooDeep !== undefined) {
-        errors.push({ start: tooDeep.startOffset, end: endOf(tooDeep), message: `this declaration nests brackets or operators more than ${MAX_NESTING} levels deep`, label: "nested too deeply here", kind: "syntax" });
-        continue;
-      }
-      const chunk = tokens.slice(start, j + CHUNK_PADDING);
-      chunk.length = j - start;
-      parser.input = chunk;
-      parser.current = undefined;
-      let decl: A.Declaration | A.ImportDecl | undefined;
-      try {
-        decl = parser.declaration() ?? parser.current;
-      } catch (err) {
-        // A backstop: the nesting limit keeps the recursive parser well inside
-        // the stack, but no input may crash the compiler.
-        if (!(err instanceof RangeError)) throw err;
-        errors.push({ start: chunk[0]!.startOffset, end: endOf(chunk[0]!), message: "this declaration is too deeply nested to parse", label: "here", kind: "syntax" });
-        continue;
-      }
-      for (const e of parser.errors) errors.push(syntaxError(text, e, chunk));
-      if (decl !== undefined) declarations.push(decl);
     }
-    for (const c of parser.customErrors) errors.push({ ...c, kind: "syntax" });
+    for (const c of parser.customErrors) run.errors.push({ ...c, kind: "syntax" });
     for (const m of parser.missingValues) {
-      errors.push({
+      run.errors.push({
         start: m.at,
         end: m.at,
         message: `'${m.key}:' has no value: expected a value after the colon, found ${isRealToken(m.found) ? describeToken(m.found) : "the end of the declaration"}`,
@@ -185,12 +291,159 @@ export function parseText(file: string, text: string): ParsedText {
       });
     }
   } finally {
-    tokens.length = count;
+    // Keep nothing of this file in the parser but its strings (read next, by compiler/strings.ts).
+    strings = parser.strings;
+    parser.release();
+    tokens = source.buf;
+    source.release();
+    scan.tooDeep = undefined;
   }
-  const strings = parser.strings;
-  // Keep nothing of this file in the parser but its strings (read next, by compiler/strings.ts).
-  parser.release();
-  return { tokens, comments, declarations, strings, errors };
+  return { ...(keep ? { tokens } : {}), comments: found.comments, declarations: run.declarations, strings, errors: [...findingErrors(found), ...run.errors] };
+}
+
+/** The state of one parseText call. */
+interface ParseRun {
+  readonly text: string;
+  readonly source: TokenWindows;
+  /** Whether long flows are parsed in pieces. */
+  readonly split: boolean;
+  readonly declarations: (A.Declaration | A.ImportDecl)[];
+  readonly errors: SyntaxError[];
+  /** A flow being parsed in pieces: its node, its first token's offset, and how much the parser had gathered before it. */
+  flow: { readonly node: A.FlowDecl; readonly start: number; readonly strings: number; readonly customErrors: number; readonly missingValues: number } | undefined;
+  /** The offset of a flow to parse whole (a piece of it had errors). */
+  whole: number;
+}
+
+/** What scanPiece finds on its way; the nesting carries over from piece to piece of a flow. */
+interface Scan {
+  depth: number;
+  prefix: number;
+  /** Whether the flow's body brace has been met. */
+  opened: boolean;
+  /** The token at which nesting first exceeds MAX_NESTING (see deepestNesting). */
+  tooDeep: IToken | undefined;
+  /** Whether the piece ends at a task or template of a flow being split. */
+  memberNext: boolean;
+}
+
+/** The end of the piece starting at buf[i]: the next declaration, or (when splitting a flow) its next task or template. */
+function scanPiece(source: TokenWindows, i: number, split: boolean, scan: Scan): number {
+  let depth = scan.depth;
+  let prefix = scan.prefix;
+  let opened = scan.opened;
+  let tooDeep: IToken | undefined;
+  let memberNext = false;
+  let buf = source.buf;
+  let count = buf.length;
+  let j = i;
+  for (;;) {
+    const t = buf[j]!;
+    if (tooDeep === undefined) {
+      const tt = t.tokenType;
+      if (tt === T.LParen || tt === T.LBracket || tt === T.LBrace) {
+        if (depth === 0 && tt === T.LBrace) opened = true;
+        depth++;
+      } else if (tt === T.RParen || tt === T.RBracket || tt === T.RBrace) depth = depth > 0 ? depth - 1 : 0;
+      if (tt === T.Not || tt === T.Minus) prefix++;
+      else prefix = 0;
+      if (depth + prefix > MAX_NESTING) tooDeep = t;
+    }
+    j++;
+    if (j >= count) {
+      if (!source.has(j)) break;
+      buf = source.buf;
+      count = buf.length;
+    }
+    const next = buf[j]!.tokenType;
+    if ((next === T.Flow || next === T.Tool || next === T.Type || next === T.Import || next === T.Model || next === T.Agent || next === T.Guardrail) && startsDeclaration(source, j)) break;
+    if (split && depth === 1 && opened && (next === T.Task || next === T.Template) && j - i >= MIN_PIECE && startsMember(source, j)) {
+      memberNext = true;
+      break;
+    }
+  }
+  scan.depth = depth;
+  scan.prefix = prefix;
+  scan.opened = opened;
+  scan.tooDeep = tooDeep;
+  scan.memberNext = memberNext;
+  return j;
+}
+
+/** Tokens before the next declaration: one error, and they are skipped. */
+function strayTokens(run: ParseRun, first: IToken): void {
+  run.errors.push({
+    start: first.startOffset,
+    end: endOf(first),
+    message: `expected a declaration (import, type, model, tool, agent, guardrail or flow), found ${describeToken(first)}`,
+    label: "a declaration was expected here",
+    kind: "syntax",
+  });
+}
+
+/** Parses buf[i, j), one declaration. */
+function parseDeclaration(run: ParseRun, i: number, j: number, tooDeep: IToken | undefined): void {
+  if (tooDeep !== undefined) {
+    run.errors.push({ start: tooDeep.startOffset, end: endOf(tooDeep), message: `this declaration nests brackets or operators more than ${MAX_NESTING} levels deep`, label: "nested too deeply here", kind: "syntax" });
+    return;
+  }
+  const piece = run.source.buf.slice(i, j);
+  parser.input = piece;
+  parser.current = undefined;
+  let decl: A.Declaration | A.ImportDecl | undefined;
+  try {
+    decl = parser.declaration() ?? parser.current;
+  } catch (err) {
+    // A backstop: the nesting limit keeps the recursive parser well inside
+    // the stack, but no input may crash the compiler.
+    if (!(err instanceof RangeError)) throw err;
+    run.errors.push({ start: piece[0]!.startOffset, end: endOf(piece[0]!), message: "this declaration is too deeply nested to parse", label: "here", kind: "syntax" });
+    return;
+  }
+  for (const e of parser.errors) run.errors.push(syntaxError(run.text, e, piece));
+  if (decl !== undefined) run.declarations.push(decl);
+}
+
+/**
+ * Parses buf[i, j), a piece of a flow; returns where to go on. A piece with
+ * any error sends the parse back to the flow's first token (lexed again),
+ * to parse the flow whole.
+ */
+function parseFlowPiece(run: ParseRun, i: number, j: number, scan: Scan): number {
+  const flow = run.flow;
+  const mark = flow ?? { start: run.source.buf[i]!.startOffset, strings: parser.strings.length, customErrors: parser.customErrors.length, missingValues: parser.missingValues.length };
+  let node: A.FlowDecl | undefined;
+  if (scan.tooDeep === undefined) {
+    parser.input = run.source.buf.slice(i, j);
+    try {
+      if (flow === undefined) node = parser.flowStart();
+      else {
+        if (scan.memberNext) parser.flowMembers(flow.node);
+        else parser.flowEnd(flow.node);
+        node = flow.node;
+      }
+    } catch (err) {
+      // Too deeply nested for the stack: the whole flow's parse reports it.
+      if (!(err instanceof RangeError)) throw err;
+      node = undefined;
+    }
+  }
+  const clean = node !== undefined && parser.errors.length === 0 && parser.customErrors.length === mark.customErrors && parser.missingValues.length === mark.missingValues;
+  if (!clean) {
+    parser.strings.length = mark.strings;
+    parser.customErrors.length = mark.customErrors;
+    parser.missingValues.length = mark.missingValues;
+    run.flow = undefined;
+    run.whole = mark.start;
+    return run.source.restore(mark.start, i);
+  }
+  if (!scan.memberNext) {
+    run.declarations.push(node!);
+    run.flow = undefined;
+  } else if (flow === undefined) {
+    run.flow = { node: node!, start: mark.start, strings: mark.strings, customErrors: mark.customErrors, missingValues: mark.missingValues };
+  }
+  return j;
 }
 
 /**
@@ -339,31 +592,42 @@ function hasLineBreak(text: string, from: number, to: number): boolean {
 /**
  * Maps the offset of the first token after each run of `///` comments to the
  * run's text. A run belongs to the declaration that starts right after it.
+ * Comments are added in text order, a window at a time (`add`).
  */
-export function docCommentsByTarget(text: string, comments: readonly IToken[]): Map<number, string> {
-  const out = new Map<number, string>();
+interface DocCommentReader {
+  readonly byTarget: Map<number, string>;
+  /** Reads comments[from...]. */
+  add(comments: readonly IToken[], from: number): void;
+}
+
+function docCommentReader(text: string): DocCommentReader {
+  const byTarget = new Map<number, string>();
   // The run so far, its lines joined by "\n" ("" and inRun false when none).
-  let joined = "";
-  let inRun = false;
-  let lastEnd = -1;
-  for (let i = 0; i < comments.length; i++) {
-    const c = comments[i]!;
-    if (c.tokenType !== T.DocComment) {
-      inRun = false;
-      continue;
+  const run = { joined: "", inRun: false, lastEnd: -1 };
+  const add = (comments: readonly IToken[], from: number): void => {
+    let { joined, inRun, lastEnd } = run;
+    for (let i = from; i < comments.length; i++) {
+      const c = comments[i]!;
+      if (c.tokenType !== T.DocComment) {
+        inRun = false;
+        continue;
+      }
+      if (inRun && !onlyWhitespace(text, lastEnd, c.startOffset)) inRun = false;
+      const image = c.image;
+      // The text after "///" and one optional space.
+      const line = image.charCodeAt(3) === 32 ? image.slice(4) : image.slice(3);
+      joined = inRun ? `${joined}\n${line}` : line;
+      inRun = true;
+      lastEnd = endOf(c);
+      let next = lastEnd;
+      while (next < text.length && isSpace(text.charCodeAt(next))) next++;
+      byTarget.set(next, joined);
     }
-    if (inRun && !onlyWhitespace(text, lastEnd, c.startOffset)) inRun = false;
-    const image = c.image;
-    // The text after "///" and one optional space.
-    const line = image.charCodeAt(3) === 32 ? image.slice(4) : image.slice(3);
-    joined = inRun ? `${joined}\n${line}` : line;
-    inRun = true;
-    lastEnd = endOf(c);
-    let next = lastEnd;
-    while (next < text.length && isSpace(text.charCodeAt(next))) next++;
-    out.set(next, joined);
-  }
-  return out;
+    run.joined = joined;
+    run.inRun = inRun;
+    run.lastEnd = lastEnd;
+  };
+  return { byTarget, add };
 }
 
 function isSpace(c: number): boolean {

@@ -632,6 +632,37 @@ export class AiwParser extends EmbeddedActionsParser {
   });
 
   flowDecl = this.RULE("flowDecl", (): A.FlowDecl => {
+    const node = this.flowHeader();
+    this.MANY(this.flowMember);
+    this.CONSUME(T.RBrace);
+    return this.RECORDING_PHASE ? (undefined as never) : this.close(node!);
+  });
+
+  // A long flow in pieces (grammar/parse.ts): flowStart is the flow up to its
+  // first task or template, flowMembers a run of members, flowEnd the last
+  // members and the closing brace. Parsed in turn, they build the node
+  // flowDecl would; grammar/parse.ts parses the flow whole when a piece has errors.
+
+  flowStart = this.RULE("flowStart", (): A.FlowDecl => {
+    const node = this.flowHeader();
+    this.MANY(this.flowMember);
+    return this.RECORDING_PHASE ? (undefined as never) : node!;
+  });
+
+  flowMembers = this.RULE("flowMembers", (flow?: Mutable<A.FlowDecl>): void => {
+    this.flowArgs = this.membersOf(flow);
+    this.MANY(this.flowMember);
+  });
+
+  flowEnd = this.RULE("flowEnd", (flow?: Mutable<A.FlowDecl>): void => {
+    this.flowArgs = this.membersOf(flow);
+    this.MANY(this.flowMember);
+    this.CONSUME(T.RBrace);
+    if (!this.RECORDING_PHASE) this.close(flow!);
+  });
+
+  /** `flow NAME(params) [-> type] {`: the node, made current; flowMember then adds to it. */
+  private flowHeader(): Mutable<A.FlowDecl> | undefined {
     const kw = this.CONSUME(T.Flow);
     const name = this.CONSUME(T.Identifier);
     let node: Mutable<A.FlowDecl> | undefined;
@@ -646,16 +677,18 @@ export class AiwParser extends EmbeddedActionsParser {
       if (!this.RECORDING_PHASE && ret) node!.returns = ret;
     });
     this.CONSUME(T.LBrace);
-    this.flowArgs = {
-      tasks: { ARGS: [node?.tasks as A.TaskDecl[]] },
-      templates: { ARGS: [node?.templates as A.TaskDecl[]] },
-      flow: { ARGS: [node] },
-      properties: { ARGS: [node?.properties as A.Property[]] },
+    this.flowArgs = this.membersOf(node);
+    return node;
+  }
+
+  private membersOf(flow: Mutable<A.FlowDecl> | undefined): NonNullable<AiwParser["flowArgs"]> {
+    return {
+      tasks: { ARGS: [flow?.tasks as A.TaskDecl[]] },
+      templates: { ARGS: [flow?.templates as A.TaskDecl[]] },
+      flow: { ARGS: [flow] },
+      properties: { ARGS: [flow?.properties as A.Property[]] },
     };
-    this.MANY(this.flowMember);
-    this.CONSUME(T.RBrace);
-    return this.RECORDING_PHASE ? (undefined as never) : this.close(node!);
-  });
+  }
 
   private readonly flowMember = (): void => {
     this.OR(this.flowMemberAlts);

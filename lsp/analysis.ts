@@ -3,10 +3,12 @@
 // as two steps so the workspace can yield between them and drop the work when
 // the file changed meanwhile. Diagnostics are those `aiwc check FILE` prints.
 
+import type { IToken } from "chevrotain";
 import { definitionSites, type DefinitionSite } from "../compiler/at-offset.ts";
 import { checkProgram, type CheckedProgram } from "../compiler/check.ts";
 import { sortDiagnostics, type Diagnostic } from "../compiler/diagnostics.ts";
 import { loadProgram, type CompilerHost, type Program, type ProgramFile } from "../compiler/program.ts";
+import { lex } from "../grammar/parse.ts";
 
 export interface Analysis {
   /** Absolute path of the root file. */
@@ -26,9 +28,14 @@ export interface Analysis {
   readonly dependsOn: ReadonlySet<string>;
 }
 
-/** Step one: read and parse the root and everything it imports. */
+/** The tokens of an analysed file: kept by loadRoot, lexed again otherwise. */
+export function tokensOf(file: ProgramFile): readonly IToken[] {
+  return file.parsed.tokens ?? lex(file.source.text).tokens;
+}
+
+/** Step one: read and parse the root and everything it imports (keeping their tokens). */
 export function loadRoot(root: string, host: CompilerHost): Program {
-  return loadProgram([root], host);
+  return loadProgram([root], host, { tokens: true });
 }
 
 /** Step two: check the loaded program. */

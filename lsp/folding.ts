@@ -5,14 +5,14 @@ import { FoldingRangeKind, type FoldingRange } from "vscode-languageserver";
 import type { IToken } from "chevrotain";
 import { positionAt, type SourceFile } from "../compiler/source.ts";
 import * as T from "../grammar/tokens.ts";
-import type { Analysis } from "./analysis.ts";
+import { tokensOf, type Analysis } from "./analysis.ts";
 
 const line = (source: SourceFile, offset: number) => positionAt(source, offset).line - 1;
 
 export function foldingRanges(a: Analysis, source: SourceFile): FoldingRange[] {
   const out: FoldingRange[] = [];
   const stack: IToken[] = [];
-  for (const t of a.file.parsed.tokens) {
+  for (const t of tokensOf(a.file)) {
     const tt = t.tokenType;
     if (tt === T.LBrace || tt === T.LParen || tt === T.LBracket) stack.push(t);
     else if (tt === T.RBrace || tt === T.RParen || tt === T.RBracket) {

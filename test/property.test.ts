@@ -17,6 +17,7 @@ import { compileSources, type Compilation } from "../compiler/compile.ts";
 import type { Diagnostic } from "../compiler/diagnostics.ts";
 import { isDiagnosticCode } from "../compiler/diagnostic-codes.ts";
 import { parseFile } from "../compiler/parse-file.ts";
+import { lex, MIN_PIECE, parseText, WINDOW, type ParsedText } from "../grammar/parse.ts";
 import type { Span } from "../compiler/source.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -393,4 +394,69 @@ describe("parser crashes", () => {
   ] as const) {
     it(`${what} is a syntax error, not a crash: ${JSON.stringify(text)}`, () => reportsInsteadOfThrowing(text));
   }
+});
+
+// ------------------------------------------------- a long flow, in pieces
+
+/**
+ * A flow long enough for parseText to lex it in windows and parse it in
+ * pieces, with every kind of flow member: tasks with `after`, `when`, `for`,
+ * guards, strings with escapes and interpolations, doc comments, templates,
+ * flow properties between tasks and a return.
+ */
+function longFlow(tasks: number): string {
+  const out = ['/// A long flow.', "tool work(n: number, prev: string) -> { text: string, score: number } {", '  ts: "./work.ts#work"', "}", "", "flow long(seed: string, xs: string[]) -> string {", '  schedule: "@daily"'];
+  for (let i = 1; i <= tasks; i++) {
+    const prev = i === 1 ? "seed" : `t${i - 1}.text`;
+    out.push(`  /// Step ${i}.`);
+    switch (i % 5) {
+      case 0:
+        out.push(`  task t${i} after t${i - 1} when t${i - 1}.score > 0.5 {`, `    run: work(n: ${i}, prev: "\${${prev}} and \\"more\\"")`, "    retries: 2", "  }");
+        break;
+      case 1:
+        out.push(`  task t${i} for x in xs {`, `    run: work(n: ${i}, prev: x + ${prev})`, `    guard: t${i}.score >= 0.5 else "unsure"`, "  }");
+        break;
+      case 2:
+        out.push(`  template u${i} { run: work(n: ${i}, prev: seed) }`, `  task t${i} { run: work(n: -${i}, prev: ${prev}) inject: [u${i}] }`);
+        break;
+      case 3:
+        out.push(`  task t${i} { run: work(n: ${i} * (2 + 3), prev: not true == false and ${prev} != "") timeout: 30s }`, `  description: "after ${i}"`);
+        break;
+      default:
+        out.push(`  // A plain step.`, `  task t${i} {`, `    run: work(n: ${i}, prev: ${prev})`, "  }");
+    }
+  }
+  out.push(`  return t${tasks}.text`, "}", "");
+  return out.join("\n");
+}
+
+/** What parseText found, without the tokens: what the pieces must reproduce. */
+function parsedWithoutTokens(p: ParsedText): unknown {
+  const tok = (t: { image: string; startOffset: number; tokenType: { name: string } }) => ({ image: t.image, at: t.startOffset, type: t.tokenType.name });
+  return {
+    declarations: p.declarations,
+    errors: p.errors,
+    strings: p.strings.map((s) => ({ node: s.node, token: tok(s.token), importNode: s.importNode })),
+    comments: p.comments.map(tok),
+  };
+}
+
+describe("a long flow parsed in pieces", () => {
+  const text = longFlow(600);
+
+  it("is long enough to be lexed in windows and parsed in pieces", () => {
+    expect(text.length).toBeGreaterThan(WINDOW);
+    expect(lex(text).tokens.length).toBeGreaterThan(4 * MIN_PIECE);
+  });
+
+  it("gives what the whole-file parse gives, errors included, however it is mutated", () => {
+    expect(parseText(FUZZ_PATH, text).errors).toEqual([]);
+    fc.assert(
+      fc.property(fc.array(mutation, { maxLength: 3 }), (mutations) => {
+        const mutated = mutations.reduce(applyMutation, text);
+        expect(parsedWithoutTokens(parseText(FUZZ_PATH, mutated))).toEqual(parsedWithoutTokens(parseText(FUZZ_PATH, mutated, { tokens: true })));
+      }),
+      { seed: seed(2026), numRuns: Math.ceil(RUNS / 3) },
+    );
+  });
 });

@@ -29,7 +29,7 @@ export class AiwSyntaxError extends Error {
 
 function parse(text: string, options: { filepath?: string }): FNode {
   const path = options.filepath ?? "<input>";
-  const parsed = parseFile(path, text);
+  const parsed = parseFile(path, text, { tokens: true });
   const first = syntaxErrors(parsed.diagnostics).sort((a, b) => a.primary.span.start - b.primary.span.start)[0];
   if (first !== undefined) throw new AiwSyntaxError(path, text, first);
   const comments: FComment[] = parsed.ast.comments.map(toFormatComment);
