@@ -231,6 +231,9 @@ class TokenWindows {
 const windows = new TokenWindows();
 const scan: Scan = { depth: 0, prefix: 0, opened: false, tooDeep: undefined, memberNext: false };
 
+/** Room for the sentinels the parser appends to its input (maxLookahead + 1). */
+const SENTINELS = 4;
+
 /** Characters lexed at a time by parseText when it does not keep the tokens. */
 export const WINDOW = 64 * 1024;
 /** Tokens a piece of a flow has at least (but the last): enough to make the cost of each parser call small. */
@@ -387,7 +390,11 @@ function parseDeclaration(run: ParseRun, i: number, j: number, tooDeep: IToken |
     run.errors.push({ start: tooDeep.startOffset, end: endOf(tooDeep), message: `this declaration nests brackets or operators more than ${MAX_NESTING} levels deep`, label: "nested too deeply here", kind: "syntax" });
     return;
   }
-  const piece = run.source.buf.slice(i, j);
+  // Chevrotain appends end-of-input sentinels to its input (and removes them
+  // after parsing): slicing with room for them keeps a long declaration's
+  // tokens from being copied into a larger array when they are appended.
+  const piece = run.source.buf.slice(i, j + SENTINELS);
+  piece.length = j - i;
   parser.input = piece;
   parser.current = undefined;
   let decl: A.Declaration | A.ImportDecl | undefined;
