@@ -183,8 +183,8 @@ class TokenWindows {
     this.begin("", 0, noFindings());
   }
 
-  get docComments(): ReadonlyMap<number, string> {
-    return this.docs.byTarget;
+  get docComments(): DocComments {
+    return this.docs;
   }
 
   /** Whether buf[i] exists, lexing more of the text if needed. */
@@ -596,20 +596,28 @@ function hasLineBreak(text: string, from: number, to: number): boolean {
   return false;
 }
 
+/** The doc comment of the declaration, task or field at an offset (see docCommentReader). */
+export interface DocComments {
+  get(offset: number): string | undefined;
+}
+
 /**
  * Maps the offset of the first token after each run of `///` comments to the
  * run's text. A run belongs to the declaration that starts right after it.
- * Comments are added in text order, a window at a time (`add`).
+ * Comments are added in text order, a window at a time (`add`); runs are
+ * kept in two sorted arrays (a 10,000-task flow has 10,000 of them, which a
+ * Map spread over memory) and looked up by binary search.
  */
-interface DocCommentReader {
-  readonly byTarget: Map<number, string>;
+interface DocCommentReader extends DocComments {
   /** Reads comments[from...]. */
   add(comments: readonly IToken[], from: number): void;
 }
 
 function docCommentReader(text: string): DocCommentReader {
-  const byTarget = new Map<number, string>();
-  // The run so far, its lines joined by "\n" ("" and inRun false when none).
+  const targets: number[] = [];
+  const docs: string[] = [];
+  // The run so far, its lines joined by "\n" ("" and inRun false when none);
+  // while in a run, its entry is the last one, moved on at each line.
   const run = { joined: "", inRun: false, lastEnd: -1 };
   const add = (comments: readonly IToken[], from: number): void => {
     let { joined, inRun, lastEnd } = run;
@@ -623,18 +631,35 @@ function docCommentReader(text: string): DocCommentReader {
       const image = c.image;
       // The text after "///" and one optional space.
       const line = image.charCodeAt(3) === 32 ? image.slice(4) : image.slice(3);
-      joined = inRun ? `${joined}\n${line}` : line;
-      inRun = true;
       lastEnd = endOf(c);
       let next = lastEnd;
       while (next < text.length && isSpace(text.charCodeAt(next))) next++;
-      byTarget.set(next, joined);
+      if (inRun) {
+        joined = `${joined}\n${line}`;
+        targets[targets.length - 1] = next;
+        docs[docs.length - 1] = joined;
+      } else {
+        joined = line;
+        inRun = true;
+        targets.push(next);
+        docs.push(joined);
+      }
     }
     run.joined = joined;
     run.inRun = inRun;
     run.lastEnd = lastEnd;
   };
-  return { byTarget, add };
+  const get = (offset: number): string | undefined => {
+    let lo = 0;
+    let hi = targets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (targets[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < targets.length && targets[lo] === offset ? docs[lo] : undefined;
+  };
+  return { add, get };
 }
 
 function isSpace(c: number): boolean {

@@ -10,6 +10,7 @@
 import { EmbeddedActionsParser, EOF, tokenMatcher, type IOrAlt, type IParserErrorMessageProvider, type IToken, type OrMethodOpts, type TokenType } from "chevrotain";
 import type * as A from "../compiler/ast.ts";
 import type { Span } from "../compiler/source.ts";
+import type { DocComments } from "./parse.ts";
 import * as T from "./tokens.ts";
 
 type Mutable<X> = { -readonly [K in keyof X]: X[K] };
@@ -111,6 +112,8 @@ interface Operand {
 
 const NO_PREFIXES: readonly IToken[] = [];
 
+const NO_DOCS: DocComments = { get: () => undefined };
+
 /** An operator between two operands of a flat expression. */
 interface BinaryOp {
   readonly op: A.BinaryOperator;
@@ -142,7 +145,7 @@ const NOT_OPERAND_PRECEDENCE = 4;
 
 export class AiwParser extends EmbeddedActionsParser {
   private file = "";
-  private docs: ReadonlyMap<number, string> = new Map();
+  private docs: DocComments = NO_DOCS;
   /** String literals met since the last `begin`, in source order. */
   strings: PendingString[] = [];
   /** `key:` with nothing after it, reported by grammar/parse.ts. */
@@ -161,7 +164,7 @@ export class AiwParser extends EmbeddedActionsParser {
   }
 
   /** Starts a new file: spans name `file`; `docs` maps offsets to doc comments. */
-  begin(file: string, docs: ReadonlyMap<number, string>): void {
+  begin(file: string, docs: DocComments): void {
     this.file = file;
     this.docs = docs;
     this.strings = [];
@@ -177,7 +180,7 @@ export class AiwParser extends EmbeddedActionsParser {
   release(): void {
     this.input = [];
     this.current = undefined;
-    this.docs = new Map();
+    this.docs = NO_DOCS;
     this.missingValues = [];
     this.customErrors = [];
     this.flowArgs = undefined;
