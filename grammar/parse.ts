@@ -359,7 +359,7 @@ function scanPiece(source: TokenWindows, i: number, split: boolean, scan: Scan):
       count = buf.length;
     }
     const next = buf[j]!.tokenType;
-    if ((next === T.Flow || next === T.Tool || next === T.Type || next === T.Import || next === T.Model || next === T.Agent || next === T.Guardrail) && startsDeclaration(source, j)) break;
+    if (isDeclarationKeyword(next) && startsDeclaration(source, j)) break;
     if (split && depth === 1 && opened && (next === T.Task || next === T.Template) && j - i >= MIN_PIECE && startsMember(source, j)) {
       memberNext = true;
       break;
