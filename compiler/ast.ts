@@ -1,18 +1,22 @@
-// The abstract syntax tree of one `.aiw` file: plain typed values with source
-// spans, built from Chevrotain's CST by build-ast.ts. Parts that error
-// recovery could not find are left out (optional fields) or have an empty name.
+// The abstract syntax tree of one `.aiw` file: plain typed values, built by
+// the parser's actions (grammar/parser.ts). Parts that error recovery could
+// not find are left out (optional fields) or have an empty name.
+//
+// Every node is located: it carries its file and offsets (`file`, `start`,
+// `end`), so a node is its own Span and can be passed wherever a Span is
+// expected. (A span object per node was half of a long flow's objects: see
+// "Performance of the front end" in docs/architecture.md.) Code that keeps a
+// span beyond the compilation, or sends it elsewhere, copies it (spanOf).
 
 import type { Span } from "./source.ts";
 
-export interface Identifier {
+export interface Identifier extends Span {
   readonly name: string;
-  readonly span: Span;
 }
 
-export interface Comment {
+export interface Comment extends Span {
   readonly kind: "line" | "doc" | "block";
   readonly text: string;
-  readonly span: Span;
 }
 
 export interface FileAst {
@@ -23,24 +27,22 @@ export interface FileAst {
   readonly span: Span;
 }
 
-export interface ImportDecl {
+export interface ImportDecl extends Span {
   readonly kind: "Import";
   /** The path exactly as written (after unescaping), relative to the importing file. */
   readonly path: string;
   readonly pathSpan: Span;
   /** Selected names (`import { a } from "..."`), or undefined for every name. */
   readonly names?: readonly Identifier[];
-  readonly span: Span;
 }
 
 export type Declaration = TypeDecl | ModelDecl | ToolDecl | AgentDecl | GuardrailDecl | FlowDecl;
 export type DeclarationKind = Declaration["kind"];
 
-interface DeclBase {
+interface DeclBase extends Span {
   readonly name: Identifier;
   /** Text of the `///` comments right above the declaration, without the slashes. */
   readonly doc?: string;
-  readonly span: Span;
 }
 
 export interface TypeDecl extends DeclBase {
@@ -54,15 +56,19 @@ export interface ModelDecl extends DeclBase {
   readonly ports: readonly PortDecl[];
 }
 
+/** A dimension of a port: its text, as written. */
+export interface PortDim extends Span {
+  readonly text: string;
+}
+
 /** `input features: f32[?, 512]` inside a model. */
-export interface PortDecl {
+export interface PortDecl extends Span {
   readonly kind: "Port";
   readonly direction: Identifier;
   readonly name: Identifier;
   readonly dtype: Identifier;
   /** A number, or a name (a symbolic dimension), or "?" for any size. */
-  readonly dims: readonly { readonly text: string; readonly span: Span }[];
-  readonly span: Span;
+  readonly dims: readonly PortDim[];
 }
 
 export interface ToolDecl extends DeclBase {
@@ -104,58 +110,51 @@ export interface TaskDecl extends DeclBase {
   readonly properties: readonly Property[];
 }
 
-export interface Param {
+export interface Param extends Span {
   readonly name: Identifier;
   readonly type?: TypeExpr;
   readonly defaultValue?: Expr;
   readonly doc?: string;
-  readonly span: Span;
 }
 
 /** `key: value`, `key: value else message` (guards) or `output: Type`. */
-export interface Property {
+export interface Property extends Span {
   readonly key: Identifier;
   readonly value?: Expr;
   readonly message?: Expr;
   /** Set for `output: Type` only. */
   readonly typeValue?: TypeExpr;
-  readonly span: Span;
 }
 
 // ------------------------------------------------------------------ types
 
 export type TypeExpr = NamedTypeExpr | ListTypeExpr | OptionalTypeExpr | RecordTypeExpr;
 
-export interface NamedTypeExpr {
+export interface NamedTypeExpr extends Span {
   readonly kind: "NamedType";
   readonly name: Identifier;
-  readonly span: Span;
 }
 
-export interface ListTypeExpr {
+export interface ListTypeExpr extends Span {
   readonly kind: "ListType";
   readonly element: TypeExpr;
-  readonly span: Span;
 }
 
-export interface OptionalTypeExpr {
+export interface OptionalTypeExpr extends Span {
   readonly kind: "OptionalType";
   readonly inner: TypeExpr;
-  readonly span: Span;
 }
 
-export interface RecordTypeExpr {
+export interface RecordTypeExpr extends Span {
   readonly kind: "RecordType";
   readonly fields: readonly FieldDecl[];
-  readonly span: Span;
 }
 
-export interface FieldDecl {
+export interface FieldDecl extends Span {
   readonly name: Identifier;
   readonly type?: TypeExpr;
   readonly defaultValue?: Expr;
   readonly doc?: string;
-  readonly span: Span;
 }
 
 // ------------------------------------------------------------ expressions
@@ -176,107 +175,98 @@ export type Expr =
   | RecordLiteral
   | ParenExpr;
 
-export interface NumberLiteral {
+export interface NumberLiteral extends Span {
   readonly kind: "Number";
   readonly value: number;
-  readonly span: Span;
 }
 
-export interface DurationLiteral {
+export interface DurationLiteral extends Span {
   readonly kind: "Duration";
   /** Milliseconds. */
   readonly ms: number;
   readonly text: string;
-  readonly span: Span;
 }
 
 /** A string: text parts and `${expr}` interpolations in order. */
-export interface StringLiteral {
+export interface StringLiteral extends Span {
   readonly kind: "String";
   readonly parts: readonly (string | Expr)[];
-  readonly span: Span;
 }
 
-export interface BooleanLiteral {
+export interface BooleanLiteral extends Span {
   readonly kind: "Boolean";
   readonly value: boolean;
-  readonly span: Span;
 }
 
-export interface NullLiteral {
+export interface NullLiteral extends Span {
   readonly kind: "Null";
-  readonly span: Span;
 }
 
-export interface NameExpr {
+export interface NameExpr extends Span {
   readonly kind: "Name";
   readonly name: string;
-  readonly span: Span;
 }
 
-export interface FieldAccess {
+export interface FieldAccess extends Span {
   readonly kind: "Field";
   readonly object: Expr;
   readonly field: Identifier;
-  readonly span: Span;
 }
 
-export interface IndexAccess {
+export interface IndexAccess extends Span {
   readonly kind: "Index";
   readonly object: Expr;
   readonly index: Expr;
-  readonly span: Span;
 }
 
-export interface Argument {
+export interface Argument extends Span {
   readonly name?: Identifier;
   readonly value: Expr;
-  readonly span: Span;
 }
 
-export interface CallExpr {
+export interface CallExpr extends Span {
   readonly kind: "Call";
   readonly callee: Expr;
   readonly args: readonly Argument[];
   /** Span of the parentheses and what is between them. */
   readonly argsSpan: Span;
-  readonly span: Span;
 }
 
 export type UnaryOperator = "-" | "not";
 export type BinaryOperator = "or" | "and" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not in" | "+" | "-" | "*" | "/" | "%";
 
-export interface UnaryExpr {
+export interface UnaryExpr extends Span {
   readonly kind: "Unary";
   readonly operator: UnaryOperator;
   readonly operand: Expr;
-  readonly span: Span;
 }
 
-export interface BinaryExpr {
+export interface BinaryExpr extends Span {
   readonly kind: "Binary";
   readonly operator: BinaryOperator;
   readonly left: Expr;
   readonly right: Expr;
   readonly operatorSpan: Span;
-  readonly span: Span;
 }
 
-export interface ListLiteral {
+export interface ListLiteral extends Span {
   readonly kind: "List";
   readonly items: readonly Expr[];
-  readonly span: Span;
 }
 
-export interface RecordLiteral {
+export interface RecordLiteral extends Span {
   readonly kind: "Record";
-  readonly fields: readonly { readonly key: Identifier; readonly value: Expr; readonly span: Span }[];
-  readonly span: Span;
+  readonly fields: readonly RecordField[];
+}
+
+/** `key: value` in a record literal. */
+export interface RecordField extends Span {
+  readonly key: Identifier;
+  readonly value: Expr;
 }
 
 /** Kept so the formatter can keep the parentheses a user wrote. */
-export interface ParenExpr {
+export interface ParenExpr extends Span {
   readonly kind: "Paren";
   readonly inner: Expr;
-  readonly span: Span;
 }

@@ -44,32 +44,32 @@ export function definitionSites(ast: A.FileAst): DefinitionSite[] {
     const name = decl.name.name;
     if (name === "") continue;
     const base = { declaration: decl };
-    out.push({ ...base, kind: DECL_SITE_KIND[decl.kind], name, span: decl.name.span, path: [name], fullSpan: decl.span, ...doc(decl.doc) });
+    out.push({ ...base, kind: DECL_SITE_KIND[decl.kind], name, span: decl.name, path: [name], fullSpan: decl, ...doc(decl.doc) });
     const params = decl.kind === "FlowDecl" || decl.kind === "ToolDecl" || decl.kind === "GuardrailDecl" ? decl.params : [];
     for (const p of params) {
       if (p.name.name === "") continue;
-      out.push({ ...base, kind: decl.kind === "FlowDecl" ? "input" : "parameter", name: p.name.name, span: p.name.span, path: [name, "param", p.name.name], fullSpan: p.span, param: p, ...doc(p.doc) });
+      out.push({ ...base, kind: decl.kind === "FlowDecl" ? "input" : "parameter", name: p.name.name, span: p.name, path: [name, "param", p.name.name], fullSpan: p, param: p, ...doc(p.doc) });
     }
     if (decl.kind === "TypeDecl" && decl.type.kind === "RecordType") {
       for (const f of decl.type.fields) {
         if (f.name.name === "") continue;
-        out.push({ ...base, kind: "field", name: f.name.name, span: f.name.span, path: [name, "field", f.name.name], fullSpan: f.span, field: f, ...doc(f.doc) });
+        out.push({ ...base, kind: "field", name: f.name.name, span: f.name, path: [name, "field", f.name.name], fullSpan: f, field: f, ...doc(f.doc) });
       }
     }
     if (decl.kind === "ModelDecl") {
       for (const p of decl.ports) {
         if (p.name.name === "") continue;
-        out.push({ ...base, kind: "port", name: p.name.name, span: p.name.span, path: [name, "port", p.name.name], fullSpan: p.span, port: p });
+        out.push({ ...base, kind: "port", name: p.name.name, span: p.name, path: [name, "port", p.name.name], fullSpan: p, port: p });
       }
     }
     if (decl.kind === "FlowDecl") {
-      for (const t of [...decl.tasks, ...decl.templates].sort((a, b) => a.span.start - b.span.start)) {
+      for (const t of [...decl.tasks, ...decl.templates].sort((a, b) => a.start - b.start)) {
         if (t.name.name === "") continue;
         const kind = t.kind === "TemplateDecl" ? "template" : "task";
-        out.push({ ...base, kind, name: t.name.name, span: t.name.span, path: [name, "task", t.name.name], fullSpan: t.span, task: t, ...doc(t.doc) });
+        out.push({ ...base, kind, name: t.name.name, span: t.name, path: [name, "task", t.name.name], fullSpan: t, task: t, ...doc(t.doc) });
         const v = t.forEach?.variable;
         if (v !== undefined && v.name !== "") {
-          out.push({ ...base, kind: "variable", name: v.name, span: v.span, path: [name, "task", t.name.name, "for", v.name], fullSpan: v.span, task: t });
+          out.push({ ...base, kind: "variable", name: v.name, span: v, path: [name, "task", t.name.name, "for", v.name], fullSpan: v, task: t });
         }
       }
     }
@@ -97,7 +97,7 @@ export function siteByPath(sites: readonly DefinitionSite[], path: readonly stri
 
 /** The top-level declaration whose span holds the offset. */
 export function declarationAt(ast: A.FileAst, offset: number): A.Declaration | undefined {
-  return ast.declarations.find((d) => d.span.start <= offset && offset <= d.span.end);
+  return ast.declarations.find((d) => d.start <= offset && offset <= d.end);
 }
 
 /** The innermost expression whose span contains the offset, with the expressions around it (outermost first). */
@@ -105,11 +105,11 @@ export function expressionAt(ast: A.FileAst, offset: number): { expr: A.Expr; an
   const decl = declarationAt(ast, offset);
   if (decl === undefined) return undefined;
   for (const root of rootExpressions(decl)) {
-    if (!contains(root.span, offset)) continue;
+    if (!contains(root, offset)) continue;
     const ancestors: A.Expr[] = [];
     let cur: A.Expr = root;
     for (;;) {
-      const inner = childExpressions(cur).find((c) => contains(c.span, offset));
+      const inner = childExpressions(cur).find((c) => contains(c, offset));
       if (inner === undefined) return { expr: cur, ancestors };
       ancestors.push(cur);
       cur = inner;
@@ -192,5 +192,5 @@ export function childExpressions(e: A.Expr): A.Expr[] {
 
 /** The task (or template) of a flow whose span holds the offset. */
 export function taskAt(flow: A.FlowDecl, offset: number): A.TaskDecl | undefined {
-  return [...flow.tasks, ...flow.templates].find((t) => t.span.start <= offset && offset <= t.span.end);
+  return [...flow.tasks, ...flow.templates].find((t) => t.start <= offset && offset <= t.end);
 }

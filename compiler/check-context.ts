@@ -70,5 +70,5 @@ export function builtinSignature(name: string): ToolSignature | undefined {
 /** Marks a declaration used and records the reference. */
 export function useSymbol(ctx: CheckContext, sym: DeclSymbol, at: Span): void {
   ctx.used.add(sym.decl);
-  ctx.references.push({ span: at, definition: sym.decl.name.span, kind: sym.kind });
+  ctx.references.push({ span: at, definition: sym.decl.name, kind: sym.kind });
 }

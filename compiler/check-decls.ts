@@ -34,15 +34,15 @@ export function checkParams(ctx: CheckContext, scope: FileScope, params: readonl
     if (prev !== undefined) {
       report(ctx, "AIW0102", {
         message: `${what} has two parameters named '${name}'`,
-        span: p.name.span,
+        span: p.name,
         label: "second parameter with this name",
-        secondary: [{ span: prev.name.span, message: "first here" }],
+        secondary: [{ span: prev.name, message: "first here" }],
       });
       continue;
     }
     seen.set(name, p);
     if (p.defaultValue !== undefined) constantValue(ctx, p.defaultValue, type, `the default of '${name}'`);
-    out.push({ name, type, hasDefault: p.defaultValue !== undefined, span: p.name.span });
+    out.push({ name, type, hasDefault: p.defaultValue !== undefined, span: p.name });
   }
   return out;
 }
@@ -52,7 +52,7 @@ export function reportReservedName(ctx: CheckContext, id: A.Identifier, what: st
   if (!RESERVED.has(id.name)) return;
   report(ctx, "AIW0113", {
     message: `'${id.name}' is a keyword and cannot name ${what}`,
-    span: id.span,
+    span: id,
     label: "a keyword",
     help: `choose another name, e.g. ${id.name}_value`,
   });
@@ -70,14 +70,14 @@ export interface ModelInfo {
 
 export function checkModel(ctx: CheckContext, decl: A.ModelDecl): void {
   const owner = `model '${decl.name.name}'`;
-  const found = checkBlock(ctx, decl.properties, MODEL_PROPERTIES, owner, decl.name.span);
+  const found = checkBlock(ctx, decl.properties, MODEL_PROPERTIES, owner, decl.name);
   const source = first(found, "source");
   if (source?.value) {
     const v = constantValue(ctx, source.value, STRING, "a model source");
     if (typeof v === "string" && !/\.(xml|onnx)$/i.test(v)) {
       report(ctx, "AIW0205", {
         message: `a model source must be an OpenVINO IR (.xml) or ONNX (.onnx) file, not '${v}'`,
-        span: source.value.span,
+        span: source.value,
         label: "expected a path ending in .xml or .onnx",
       });
     }
@@ -86,21 +86,21 @@ export function checkModel(ctx: CheckContext, decl: A.ModelDecl): void {
   if (device?.value) {
     const v = constantValue(ctx, device.value, STRING, "a device");
     if (typeof v === "string" && !/^(CPU|GPU(\.\d+)?|NPU|AUTO|HETERO|MULTI)(:[A-Z0-9.,:]+)?$/.test(v)) {
-      report(ctx, "AIW0205", { message: `unknown OpenVINO device '${v}'`, span: device.value.span, label: "not a device", help: 'use "CPU", "GPU", "NPU" or "AUTO"' });
+      report(ctx, "AIW0205", { message: `unknown OpenVINO device '${v}'`, span: device.value, label: "not a device", help: 'use "CPU", "GPU", "NPU" or "AUTO"' });
     }
   }
   const hint = first(found, "hint");
   if (hint?.value) {
     const text = hint.value.kind === "Name" ? hint.value.name : hint.value.kind === "String" ? String(constantValue(ctx, hint.value, STRING, "a hint")) : "";
     if (text !== "latency" && text !== "throughput") {
-      report(ctx, "AIW0205", { message: "a model hint is latency or throughput", span: hint.value.span, label: "expected latency or throughput" });
+      report(ctx, "AIW0205", { message: "a model hint is latency or throughput", span: hint.value, label: "expected latency or throughput" });
     }
   }
   const precision = first(found, "precision");
   if (precision?.value) {
     const v = constantValue(ctx, precision.value, STRING, "a precision");
     if (typeof v === "string" && !["f32", "f16", "bf16"].includes(v)) {
-      report(ctx, "AIW0205", { message: `precision must be "f32", "f16" or "bf16", not '${v}'`, span: precision.value.span, label: "unknown precision" });
+      report(ctx, "AIW0205", { message: `precision must be "f32", "f16" or "bf16", not '${v}'`, span: precision.value, label: "unknown precision" });
     }
   }
   const cache = first(found, "cache");
@@ -111,7 +111,7 @@ export function checkModel(ctx: CheckContext, decl: A.ModelDecl): void {
   if (batch?.value) positiveInteger(ctx, batch.value, "batch");
   const wait = first(found, "batch_wait");
   if (wait?.value && wait.value.kind !== "Duration") {
-    report(ctx, "AIW0205", { message: "batch_wait must be a duration such as 2ms", span: wait.value.span, label: "not a duration" });
+    report(ctx, "AIW0205", { message: "batch_wait must be a duration such as 2ms", span: wait.value, label: "not a duration" });
   }
   const names = new Map<string, A.PortDecl>();
   for (const port of decl.ports) {
@@ -119,7 +119,7 @@ export function checkModel(ctx: CheckContext, decl: A.ModelDecl): void {
     if (dir !== "input" && dir !== "output") {
       report(ctx, "AIW0107", {
         message: `'${dir}' is neither input nor output`,
-        span: port.direction.span,
+        span: port.direction,
         label: "expected input or output",
         help: "declare ports as: input features: f32[?, 512]",
       });
@@ -128,12 +128,12 @@ export function checkModel(ctx: CheckContext, decl: A.ModelDecl): void {
     const key = `${dir} ${port.name.name}`;
     const prev = names.get(key);
     if (prev !== undefined) {
-      report(ctx, "AIW0102", { message: `${owner} has two ${dir}s named '${port.name.name}'`, span: port.name.span, label: "second port with this name", secondary: [{ span: prev.name.span, message: "first here" }] });
+      report(ctx, "AIW0102", { message: `${owner} has two ${dir}s named '${port.name.name}'`, span: port.name, label: "second port with this name", secondary: [{ span: prev.name, message: "first here" }] });
     }
     names.set(key, port);
     if (!TENSOR_DTYPES.includes(port.dtype.name)) {
       const hint = didYouMean(port.dtype.name, TENSOR_DTYPES);
-      report(ctx, "AIW0105", { message: `unknown tensor element type '${port.dtype.name}'`, span: port.dtype.span, label: "not an element type", ...(hint ? { help: hint } : { notes: [`element types: ${TENSOR_DTYPES.join(", ")}`] }) });
+      report(ctx, "AIW0105", { message: `unknown tensor element type '${port.dtype.name}'`, span: port.dtype, label: "not an element type", ...(hint ? { help: hint } : { notes: [`element types: ${TENSOR_DTYPES.join(", ")}`] }) });
     }
   }
 }
@@ -142,7 +142,7 @@ function positiveInteger(ctx: CheckContext, e: A.Expr, what: string): number | u
   const v = constantValue(ctx, e, NUMBER, what);
   if (typeof v !== "number") return undefined;
   if (!Number.isInteger(v) || v < 1) {
-    report(ctx, "AIW0205", { message: `${what} must be a whole number of at least 1`, span: e.span, label: "not a positive whole number" });
+    report(ctx, "AIW0205", { message: `${what} must be a whole number of at least 1`, span: e, label: "not a positive whole number" });
     return undefined;
   }
   return v;
@@ -198,7 +198,7 @@ export function checkTool(ctx: CheckContext, sym: DeclSymbol): void {
   const sig = toolSignature(ctx, sym);
   const scope = ctx.scopes.get(sym.file.absolutePath)!;
   const owner = `tool '${decl.name.name}'`;
-  const found = checkBlock(ctx, decl.properties, TOOL_PROPERTIES, owner, decl.name.span);
+  const found = checkBlock(ctx, decl.properties, TOOL_PROPERTIES, owner, decl.name);
   const description = first(found, "description");
   if (description?.value) constantValue(ctx, description.value, STRING, "a description");
   const ts = first(found, "ts");
@@ -207,21 +207,21 @@ export function checkTool(ctx: CheckContext, sym: DeclSymbol): void {
   if (ts?.value) {
     const v = constantValue(ctx, ts.value, STRING, "a TypeScript binding");
     if (typeof v === "string" && !/^[^#]+#[A-Za-z_$][\w$]*$/.test(v)) {
-      report(ctx, "AIW0204", { message: `'${v}' is not a TypeScript binding`, span: ts.value.span, label: "expected \"path/to/module.ts#exportName\"" });
+      report(ctx, "AIW0204", { message: `'${v}' is not a TypeScript binding`, span: ts.value, label: "expected \"path/to/module.ts#exportName\"" });
     }
   }
   if (python?.value) {
     const v = constantValue(ctx, python.value, STRING, "a Python binding");
     if (typeof v === "string" && !/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$/.test(v)) {
-      report(ctx, "AIW0204", { message: `'${v}' is not a Python binding`, span: python.value.span, label: "expected \"package.module:function\"" });
+      report(ctx, "AIW0204", { message: `'${v}' is not a Python binding`, span: python.value, label: "expected \"package.module:function\"" });
     }
   }
   if (model && (ts || python)) {
     report(ctx, "AIW0204", {
       message: `${owner} is bound both to a model and to code`,
-      span: model.key.span,
+      span: model.key,
       label: "model binding",
-      secondary: [{ span: (ts ?? python)!.key.span, message: "code binding" }],
+      secondary: [{ span: (ts ?? python)!.key, message: "code binding" }],
       help: "a tool runs either a model or your code: keep one",
     });
     return;
@@ -229,7 +229,7 @@ export function checkTool(ctx: CheckContext, sym: DeclSymbol): void {
   if (!model && !ts && !python) {
     report(ctx, "AIW0204", {
       message: `${owner} is not bound to anything it could run`,
-      span: decl.name.span,
+      span: decl.name,
       label: "no binding",
       help: 'bind it to code with ts: "./tools.ts#fn" and/or python: "pkg.module:fn", or to a model with model: name',
     });
@@ -238,7 +238,7 @@ export function checkTool(ctx: CheckContext, sym: DeclSymbol): void {
   if (!model) {
     for (const key of ["pre", "post"] as const) {
       const p = first(found, key);
-      if (p) report(ctx, "AIW0204", { message: `'${key}' applies only to tools bound to a model`, span: p.key.span, label: "no model here" });
+      if (p) report(ctx, "AIW0204", { message: `'${key}' applies only to tools bound to a model`, span: p.key, label: "no model here" });
     }
     return;
   }
@@ -247,7 +247,7 @@ export function checkTool(ctx: CheckContext, sym: DeclSymbol): void {
 
 function checkModelBinding(ctx: CheckContext, scope: FileScope, sig: ToolSignature, model: A.Property, pre: A.Property | undefined, post: A.Property | undefined, owner: string): void {
   if (model.value?.kind !== "Name") {
-    if (model.value) report(ctx, "AIW0204", { message: "'model' names a model declaration", span: model.value.span, label: "expected a model name" });
+    if (model.value) report(ctx, "AIW0204", { message: "'model' names a model declaration", span: model.value, label: "expected a model name" });
     return;
   }
   const modelName = model.value.name;
@@ -256,16 +256,16 @@ function checkModelBinding(ctx: CheckContext, scope: FileScope, sig: ToolSignatu
     const hint = didYouMean(modelName, namesOfKind(scope, ["model"]));
     report(ctx, msym ? "AIW0204" : "AIW0101", {
       message: msym ? `'${modelName}' is ${msym.kind === "agent" ? "an" : "a"} ${msym.kind}, not a model` : `unknown model '${modelName}'`,
-      span: model.value.span,
+      span: model.value,
       label: "not a model",
       ...(hint ? { help: hint } : {}),
     });
     return;
   }
-  useSymbol(ctx, msym, model.value.span);
+  useSymbol(ctx, msym, model.value);
   const info = modelInfo(msym.decl as A.ModelDecl);
   if (sig.params.length !== 1) {
-    report(ctx, "AIW0204", { message: `${owner} is bound to a model, so it takes exactly one parameter (the model's input)`, span: sig.decl!.name.span, label: `takes ${sig.params.length}` });
+    report(ctx, "AIW0204", { message: `${owner} is bound to a model, so it takes exactly one parameter (the model's input)`, span: sig.decl!.name, label: `takes ${sig.params.length}` });
   }
   const input = sig.params[0];
   // Pre-processing: what turns the parameter into the input tensor.
@@ -273,65 +273,65 @@ function checkModelBinding(ctx: CheckContext, scope: FileScope, sig: ToolSignatu
   if (preKind === undefined) {
     report(ctx, "AIW0204", {
       message: `${owner} needs 'pre': how its input becomes a tensor`,
-      span: pre?.value?.span ?? sig.decl!.name.span,
+      span: pre?.value ?? sig.decl!.name,
       label: "no pre-processing",
       help: "use pre: hashed_words(dim: 512) for text, pre: numbers for number lists, or pre: tokenizer(\"path/to/tokenizer.xml\")",
     });
   } else if (preKind === "hashed_words") {
-    if (input && !isAssignable(input.type, STRING)) report(ctx, "AIW0201", { message: "hashed_words takes a string parameter", span: pre!.value!.span, label: `the parameter is ${typeToString(input.type)}` });
+    if (input && !isAssignable(input.type, STRING)) report(ctx, "AIW0201", { message: "hashed_words takes a string parameter", span: pre!.value!, label: `the parameter is ${typeToString(input.type)}` });
     const dim = pre?.value?.kind === "Call" ? pre.value.args.find((a) => a.name?.name === "dim") : undefined;
     const dimValue = dim ? constantValue(ctx, dim.value, NUMBER, "dim") : undefined;
     if (dim !== undefined && typeof dimValue === "number" && (!Number.isInteger(dimValue) || dimValue < 1 || dimValue > 1_000_000)) {
-      report(ctx, "AIW0205", { message: "dim must be a whole number from 1 to 1,000,000", span: dim.value.span, label: "not a feature count" });
+      report(ctx, "AIW0205", { message: "dim must be a whole number from 1 to 1,000,000", span: dim.value, label: "not a feature count" });
     }
     const port = info.inputs[0];
     const last = port?.dims[port.dims.length - 1]?.text;
     if (typeof dimValue === "number" && last !== undefined && /^\d+$/.test(last) && Number(last) !== dimValue) {
       report(ctx, "AIW0601", {
         message: `hashed_words makes ${dimValue} features, but the model's input '${port!.name.name}' takes ${last}`,
-        span: dim!.value.span,
+        span: dim!.value,
         label: `${dimValue} features`,
-        secondary: [{ span: port!.dims[port!.dims.length - 1]!.span, message: `the model expects ${last}` }],
+        secondary: [{ span: port!.dims[port!.dims.length - 1]!, message: `the model expects ${last}` }],
       });
     }
     if (dim === undefined && (last === undefined || !/^\d+$/.test(last))) {
-      report(ctx, "AIW0204", { message: "hashed_words needs dim: N when the model does not declare its input size", span: pre!.value!.span, label: "no dim" });
+      report(ctx, "AIW0204", { message: "hashed_words needs dim: N when the model does not declare its input size", span: pre!.value!, label: "no dim" });
     }
   } else if (preKind === "numbers") {
     if (input && !isAssignable(input.type, list(NUMBER)) && !isAssignable(input.type, list(list(NUMBER)))) {
-      report(ctx, "AIW0201", { message: "numbers takes a number[] parameter", span: pre?.value?.span ?? sig.decl!.name.span, label: `the parameter is ${typeToString(input.type)}` });
+      report(ctx, "AIW0201", { message: "numbers takes a number[] parameter", span: pre?.value ?? sig.decl!.name, label: `the parameter is ${typeToString(input.type)}` });
     }
   } else if (preKind === "tokenizer") {
     const arg = pre?.value?.kind === "Call" ? pre.value.args[0] : undefined;
-    if (!arg) report(ctx, "AIW0204", { message: "tokenizer needs the path of a tokenizer model", span: pre!.value!.span, label: 'expected tokenizer("path/to/tokenizer.xml")' });
+    if (!arg) report(ctx, "AIW0204", { message: "tokenizer needs the path of a tokenizer model", span: pre!.value!, label: 'expected tokenizer("path/to/tokenizer.xml")' });
     else constantValue(ctx, arg.value, STRING, "a tokenizer path");
   } else {
-    report(ctx, "AIW0204", { message: `unknown pre-processing '${preKind}'`, span: pre!.value!.span, label: "expected hashed_words, numbers or tokenizer", ...hintFor(preKind, ["hashed_words", "numbers", "tokenizer"]) });
+    report(ctx, "AIW0204", { message: `unknown pre-processing '${preKind}'`, span: pre!.value!, label: "expected hashed_words, numbers or tokenizer", ...hintFor(preKind, ["hashed_words", "numbers", "tokenizer"]) });
   }
   // Post-processing: what the tool returns.
   const postKind = post?.value ? callName(post.value) : "raw";
   const postType = postKind !== undefined ? POSTPROCESS_TYPES[postKind] : undefined;
   if (postType === undefined) {
-    report(ctx, "AIW0204", { message: `unknown post-processing '${postKind}'`, span: post!.value!.span, label: "expected argmax, scores, raw or embedding", ...hintFor(postKind ?? "", Object.keys(POSTPROCESS_TYPES)) });
+    report(ctx, "AIW0204", { message: `unknown post-processing '${postKind}'`, span: post!.value!, label: "expected argmax, scores, raw or embedding", ...hintFor(postKind ?? "", Object.keys(POSTPROCESS_TYPES)) });
     return;
   }
   if ((postKind === "argmax" || postKind === "scores") && info.labels === undefined) {
-    report(ctx, "AIW0204", { message: `${postKind} needs the model's labels`, span: post!.value!.span, label: "the model has no labels", help: `add labels: ["...", ...] to model '${modelName}'` });
+    report(ctx, "AIW0204", { message: `${postKind} needs the model's labels`, span: post!.value!, label: "the model has no labels", help: `add labels: ["...", ...] to model '${modelName}'` });
   }
   const out = info.outputs[0];
   const lastOut = out?.dims[out.dims.length - 1]?.text;
   if (info.labels && (postKind === "argmax" || postKind === "scores") && lastOut !== undefined && /^\d+$/.test(lastOut) && Number(lastOut) !== info.labels.length) {
     report(ctx, "AIW0601", {
       message: `model '${modelName}' has ${info.labels.length} labels but its output '${out!.name.name}' has ${lastOut} classes`,
-      span: out!.dims[out!.dims.length - 1]!.span,
+      span: out!.dims[out!.dims.length - 1]!,
       label: `${lastOut} classes`,
     });
   }
-  checkPortsFit(ctx, info, modelName, preKind, postKind ?? "raw", pre?.value?.span ?? sig.decl!.name.span, post?.value?.span ?? sig.decl!.name.span, input?.type);
+  checkPortsFit(ctx, info, modelName, preKind, postKind ?? "raw", pre?.value ?? sig.decl!.name, post?.value ?? sig.decl!.name, input?.type);
   if (!isAssignable(postType, sig.returns)) {
     report(ctx, "AIW0201", {
       message: `${owner} returns ${typeToString(sig.returns)}, but '${postKind}' gives ${typeToString(postType)}`,
-      span: sig.decl!.returns?.span ?? sig.decl!.name.span,
+      span: sig.decl!.returns ?? sig.decl!.name,
       label: `'${postKind}' gives ${typeToString(postType)}`,
     });
   }
@@ -340,7 +340,7 @@ function checkModelBinding(ctx: CheckContext, scope: FileScope, sig: ToolSignatu
 /** What pre and post need of the declared ports (the runtime checks the model file's real ports again). */
 function checkPortsFit(ctx: CheckContext, info: ModelInfo, modelName: string, preKind: string | undefined, postKind: string, preSpan: Span, postSpan: Span, param: Type | undefined): void {
   const mismatch = (message: string, span: Span, label: string, port: A.PortDecl) =>
-    report(ctx, "AIW0601", { message, span, label, secondary: [{ span: port.span, message: `model '${modelName}' declares it here` }] });
+    report(ctx, "AIW0601", { message, span, label, secondary: [{ span: port, message: `model '${modelName}' declares it here` }] });
   const input = info.inputs[0];
   if ((preKind === "hashed_words" || preKind === "numbers") && info.inputs.length > 1) {
     mismatch(`${preKind} feeds one input, but model '${modelName}' declares ${info.inputs.length}: ${info.inputs.map((p) => p.name.name).join(", ")}`, preSpan, "feeds one input", info.inputs[1]!);
@@ -387,7 +387,7 @@ export interface AgentInfo {
 
 export function checkAgent(ctx: CheckContext, decl: A.AgentDecl, scope: FileScope): AgentInfo {
   const owner = `agent '${decl.name.name}'`;
-  const found = checkBlock(ctx, decl.properties, AGENT_PROPERTIES, owner, decl.name.span);
+  const found = checkBlock(ctx, decl.properties, AGENT_PROPERTIES, owner, decl.name);
   for (const key of ["role", "goal", "backstory"]) {
     const p = first(found, key);
     if (p?.value) constantValue(ctx, p.value, STRING, `an agent's ${key}`);
@@ -396,20 +396,20 @@ export function checkAgent(ctx: CheckContext, decl: A.AgentDecl, scope: FileScop
   const toolsProp = first(found, "tools");
   if (toolsProp?.value) {
     if (toolsProp.value.kind !== "List") {
-      report(ctx, "AIW0205", { message: "'tools' is a list of tool names", span: toolsProp.value.span, label: "expected [tool, ...]" });
+      report(ctx, "AIW0205", { message: "'tools' is a list of tool names", span: toolsProp.value, label: "expected [tool, ...]" });
     } else {
       for (const item of toolsProp.value.items) {
         if (item.kind !== "Name") {
-          report(ctx, "AIW0302", { message: "'tools' lists tool names", span: item.span, label: "not a tool name" });
+          report(ctx, "AIW0302", { message: "'tools' lists tool names", span: item, label: "not a tool name" });
           continue;
         }
         if (item.name === "") continue;
         const sym = scope.visible.get(item.name);
         if (sym?.kind === "tool") {
-          useSymbol(ctx, sym, item.span);
+          useSymbol(ctx, sym, item);
           tools.add(item.name);
         } else if (sym === undefined && BUILTIN_TOOLS.has(item.name)) {
-          ctx.references.push({ span: item.span, definition: item.span, kind: "tool" });
+          ctx.references.push({ span: item, definition: item, kind: "tool" });
           tools.add(item.name);
         } else {
           const hint = didYouMean(item.name, namesOfKind(scope, ["tool"]));
@@ -419,7 +419,7 @@ export function checkAgent(ctx: CheckContext, decl: A.AgentDecl, scope: FileScop
               : scope.ambiguous.has(item.name)
                 ? `'${item.name}' is ambiguous: two imported files declare it`
                 : `unknown tool '${item.name}'`,
-            span: item.span,
+            span: item,
             label: "not a tool",
             ...(hint ? { help: hint } : {}),
           });
@@ -437,14 +437,14 @@ export function checkAgent(ctx: CheckContext, decl: A.AgentDecl, scope: FileScop
       const args = m.kind === "Call" ? m.args : [];
       for (const a of args) {
         if (a.name?.name !== "top_k") {
-          report(ctx, "AIW0110", { message: "recall takes only top_k", span: a.name?.span ?? a.span, label: "unknown argument", help: "write memory: recall(top_k: 3)" });
+          report(ctx, "AIW0110", { message: "recall takes only top_k", span: a.name ?? a, label: "unknown argument", help: "write memory: recall(top_k: 3)" });
           continue;
         }
         const v = constantValue(ctx, a.value, NUMBER, "top_k");
-        if (typeof v === "number" && (!Number.isInteger(v) || v < 1)) report(ctx, "AIW0205", { message: "top_k must be a whole number of at least 1", span: a.value.span, label: "not a positive whole number" });
+        if (typeof v === "number" && (!Number.isInteger(v) || v < 1)) report(ctx, "AIW0205", { message: "top_k must be a whole number of at least 1", span: a.value, label: "not a positive whole number" });
       }
     } else if (name !== "none") {
-      report(ctx, "AIW0205", { message: "memory is recall(top_k: N) or none", span: m.span, label: "unknown memory", help: "write memory: recall(top_k: 3)" });
+      report(ctx, "AIW0205", { message: "memory is recall(top_k: N) or none", span: m, label: "unknown memory", help: "write memory: recall(top_k: 3)" });
     }
   }
   return { tools, hasMemory };
@@ -455,7 +455,7 @@ export function checkAgent(ctx: CheckContext, decl: A.AgentDecl, scope: FileScop
 export function checkGuardrail(ctx: CheckContext, decl: A.GuardrailDecl, scope: FileScope): ParamSignature[] {
   const params = checkParams(ctx, scope, decl.params, `guardrail '${decl.name.name}'`);
   if (decl.params.length === 0) {
-    report(ctx, "AIW0111", { message: `guardrail '${decl.name.name}' takes no parameter`, span: decl.name.span, label: "needs a parameter", help: "a guardrail checks a value: guardrail positive(inv: Invoice) = inv.amount > 0 else \"...\"" });
+    report(ctx, "AIW0111", { message: `guardrail '${decl.name.name}' takes no parameter`, span: decl.name, label: "needs a parameter", help: "a guardrail checks a value: guardrail positive(inv: Invoice) = inv.amount > 0 else \"...\"" });
   }
   const bindings = new Map<string, Binding>(params.map((p) => [p.name, { kind: "parameter", type: p.type, definition: p.span! }]));
   const env: ExprEnv = {

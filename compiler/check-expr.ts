@@ -56,7 +56,7 @@ export function inferExpr(env: ExprEnv, e: A.Expr): Type {
     tooDeepReported = true;
     return fail(env, "AIW0003", {
       message: `this expression is nested more than ${MAX_EXPRESSION_DEPTH} levels deep`,
-      span: e.span,
+      span: e,
       label: "too deep",
       help: "split it into several tasks or shorter expressions",
     });
@@ -106,16 +106,16 @@ function inferName(env: ExprEnv, e: A.NameExpr): Type {
   if (e.name === "") return ERROR; // left by error recovery; the syntax error says enough
   const b = env.lookup(e.name);
   if (b !== undefined) {
-    reference(env, { span: e.span, definition: b.definition, kind: b.kind });
+    reference(env, { span: e, definition: b.definition, kind: b.kind });
     if (b.kind === "template") {
       return fail(env, "AIW0403", {
         message: `'${e.name}' is a template: it has no output until a task injects it`,
-        span: e.span,
+        span: e,
         label: "a template, not a task",
         help: "read the output of the task that injects it, or make it a task",
       });
     }
-    if (b.kind === "task") env.onTaskRead?.(e.name, e.span);
+    if (b.kind === "task") env.onTaskRead?.(e.name, e);
     return b.type;
   }
   const sym = env.scope.visible.get(e.name);
@@ -123,7 +123,7 @@ function inferName(env: ExprEnv, e: A.NameExpr): Type {
     const what = sym ? `${sym.kind === "agent" ? "an" : "a"} ${sym.kind}` : BUILTIN_TOOLS.has(e.name) ? "a built-in tool" : "a built-in function";
     return fail(env, "AIW0101", {
       message: `'${e.name}' is ${what}, not a value`,
-      span: e.span,
+      span: e,
       label: `${what} used as a value`,
       help: sym?.kind === "tool" || BUILTIN_TOOLS.has(e.name) ? "call tools as the 'run:' of a task and read that task's output" : "values are flow inputs, task outputs and loop variables",
     });
@@ -132,7 +132,7 @@ function inferName(env: ExprEnv, e: A.NameExpr): Type {
   const hint = didYouMean(e.name, env.localNames());
   return fail(env, "AIW0101", {
     message: ambiguous ? `'${e.name}' is ambiguous` : `unknown name '${e.name}'`,
-    span: e.span,
+    span: e,
     label: "not found in this scope",
     ...(hint ? { help: hint } : {}),
     notes: localNamesNote(env),
@@ -163,7 +163,7 @@ function inferField(env: ExprEnv, e: A.FieldAccess): Type {
     const hint = didYouMean(name, base.fields.map((x) => x.name));
     return fail(env, "AIW0106", {
       message: `${owner} has no field '${name}'`,
-      span: e.field.span,
+      span: e.field,
       label: "unknown field",
       ...(hint ? { help: hint } : {}),
       notes: [base.fields.length > 0 ? `its fields are: ${base.fields.map((x) => `${x.name}: ${typeToString(x.type)}`).join(", ")}` : "it has no fields"],
@@ -172,7 +172,7 @@ function inferField(env: ExprEnv, e: A.FieldAccess): Type {
   const isFanOut = base.kind === "list" && e.object.kind === "Name" && env.lookup(e.object.name)?.kind === "task";
   return fail(env, "AIW0106", {
     message: `a value of type ${typeToString(objType)} has no field '${name}'`,
-    span: e.field.span,
+    span: e.field,
     label: `not a record`,
     ...(isFanOut ? { help: `'${(e.object as A.NameExpr).name}' runs once per item, so its output is a list: index it, e.g. ${(e.object as A.NameExpr).name}[0].${name}` } : {}),
   });
@@ -185,18 +185,18 @@ function inferIndex(env: ExprEnv, e: A.IndexAccess): Type {
   const base = nonNull(objType);
   if (base.kind === "list" || base.kind === "string") {
     if (!isAssignable(idxType, NUMBER)) {
-      fail(env, "AIW0201", { message: `an index must be a number, but this is ${typeToString(idxType)}`, span: e.index.span, label: "expected number" });
+      fail(env, "AIW0201", { message: `an index must be a number, but this is ${typeToString(idxType)}`, span: e.index, label: "expected number" });
     }
     // An index out of range fails the task at run time.
     return base.kind === "list" ? base.element : STRING;
   }
-  return fail(env, "AIW0203", { message: `a value of type ${typeToString(objType)} cannot be indexed`, span: e.span, label: "not a list or string" });
+  return fail(env, "AIW0203", { message: `a value of type ${typeToString(objType)} cannot be indexed`, span: e, label: "not a list or string" });
 }
 
 function inferCall(env: ExprEnv, e: A.CallExpr): Type {
   const argTypes = e.args.map((a) => inferExpr(env, a.value));
   if (e.callee.kind !== "Name") {
-    return fail(env, "AIW0112", { message: "only built-in functions can be called in an expression", span: e.callee.span, label: "not a function" });
+    return fail(env, "AIW0112", { message: "only built-in functions can be called in an expression", span: e.callee, label: "not a function" });
   }
   const name = e.callee.name;
   const fn = BUILTIN_FUNCTIONS.get(name);
@@ -205,29 +205,29 @@ function inferCall(env: ExprEnv, e: A.CallExpr): Type {
     if (sym?.kind === "tool" || (sym === undefined && BUILTIN_TOOLS.has(name))) {
       return fail(env, "AIW0112", {
         message: `the tool '${name}' can only be called as the whole 'run:' of a task`,
-        span: e.callee.span,
+        span: e.callee,
         label: "tool call inside an expression",
         help: "give this call its own task, and read that task's output here",
       });
     }
     if (sym?.kind === "guardrail") {
-      return fail(env, "AIW0112", { message: `the guardrail '${name}' can only be used as a task's 'guard:'`, span: e.callee.span, label: "guardrail inside an expression" });
+      return fail(env, "AIW0112", { message: `the guardrail '${name}' can only be used as a task's 'guard:'`, span: e.callee, label: "guardrail inside an expression" });
     }
     const hint = didYouMean(name, BUILTIN_FUNCTIONS.keys());
     return fail(env, "AIW0101", {
       message: `unknown function '${name}'`,
-      span: e.callee.span,
+      span: e.callee,
       label: "not a built-in function",
       ...(hint ? { help: hint } : {}),
       notes: [`the built-in functions are: ${[...BUILTIN_FUNCTIONS.keys()].sort().join(", ")}`],
     });
   }
-  reference(env, { span: e.callee.span, definition: e.callee.span, kind: "tool" });
+  reference(env, { span: e.callee, definition: e.callee, kind: "tool" });
   const named = e.args.find((a) => a.name !== undefined);
   if (named !== undefined) {
     return fail(env, "AIW0110", {
       message: `built-in functions take arguments by position, not by name`,
-      span: named.name!.span,
+      span: named.name!,
       label: "named argument",
       help: `write ${fn.signature.replace(/ ->.*$/, "")}`,
     });
@@ -252,10 +252,10 @@ function inferCall(env: ExprEnv, e: A.CallExpr): Type {
 function inferUnary(env: ExprEnv, e: A.UnaryExpr): Type {
   const t = inferExpr(env, e.operand);
   if (e.operator === "not") {
-    if (!isAssignable(t, BOOLEAN)) return fail(env, "AIW0203", { message: `'not' needs a boolean, but this is ${typeToString(t)}`, span: e.operand.span, label: "not a boolean" });
+    if (!isAssignable(t, BOOLEAN)) return fail(env, "AIW0203", { message: `'not' needs a boolean, but this is ${typeToString(t)}`, span: e.operand, label: "not a boolean" });
     return BOOLEAN;
   }
-  if (!isAssignable(t, NUMBER)) return fail(env, "AIW0203", { message: `'-' needs a number, but this is ${typeToString(t)}`, span: e.operand.span, label: "not a number" });
+  if (!isAssignable(t, NUMBER)) return fail(env, "AIW0203", { message: `'-' needs a number, but this is ${typeToString(t)}`, span: e.operand, label: "not a number" });
   return NUMBER;
 }
 
@@ -266,8 +266,8 @@ function badOperands(env: ExprEnv, e: A.BinaryExpr, l: Type, r: Type, why: strin
     span: e.operatorSpan,
     label: why,
     secondary: [
-      { span: e.left.span, message: typeToString(l) },
-      { span: e.right.span, message: typeToString(r) },
+      { span: e.left, message: typeToString(l) },
+      { span: e.right, message: typeToString(r) },
     ],
   });
 }
@@ -326,7 +326,7 @@ function inferList(env: ExprEnv, e: A.ListLiteral): Type {
   const odd = e.items[types.findIndex((t) => t.kind !== "null" && !isOpaque(t) && !sameType(t, concrete))]!;
   fail(env, "AIW0201", {
     message: `a list's items must all have one type: this is ${typeToString(inferExpr({ ...env, reporting: false }, odd))}, the first is ${typeToString(concrete)}`,
-    span: odd.span,
+    span: odd,
     label: `expected ${typeToString(concrete)}`,
   });
   return list(concrete);
@@ -338,7 +338,7 @@ function inferRecord(env: ExprEnv, e: A.RecordLiteral): Type {
   for (const f of e.fields) {
     const t = inferExpr(env, f.value);
     if (seen.has(f.key.name)) {
-      fail(env, "AIW0102", { message: `field '${f.key.name}' is given twice`, span: f.key.span, label: "second field with this name" });
+      fail(env, "AIW0102", { message: `field '${f.key.name}' is given twice`, span: f.key, label: "second field with this name" });
       continue;
     }
     seen.add(f.key.name);
@@ -353,7 +353,7 @@ export function expectType(env: ExprEnv, e: A.Expr, expected: Type, what: string
   if (!isAssignable(t, expected)) {
     fail(env, "AIW0201", {
       message: `${what} should be ${typeToString(expected)}, but this is ${typeToString(t)}`,
-      span: e.span,
+      span: e,
       label: `expected ${typeToString(expected)}, found ${typeToString(t)}`,
       ...missingFieldsHelp(t, expected),
     });
@@ -382,7 +382,7 @@ export function checkCondition(env: ExprEnv, e: A.Expr, what: string): void {
   if (!isAssignable(t, BOOLEAN)) {
     fail(env, "AIW0202", {
       message: `${what} must be a boolean, but this is ${typeToString(t)}`,
-      span: e.span,
+      span: e,
       label: `${typeToString(t)}, not boolean`,
       help: t.kind === "string" ? `compare it, e.g. ${sourceHint(e)} == "..."` : "use a comparison such as x > 0 or x == \"...\"",
     });

@@ -58,7 +58,7 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
   const inputByName = new Map(inputs.map((p) => [p.name, p]));
   const flow: FlowInfo = { decl, scope, inputs, tasks: new Map(), order: [] };
 
-  const all = [...decl.tasks, ...decl.templates].sort((a, b) => a.span.start - b.span.start);
+  const all = [...decl.tasks, ...decl.templates].sort((a, b) => a.start - b.start);
   for (let index = 0; index < all.length; index++) {
     const t = all[index]!;
     const name = t.name.name;
@@ -68,9 +68,9 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
     if (prev !== undefined || inputByName.has(name)) {
       report(ctx, "AIW0102", {
         message: prev ? `${owner} has two tasks named '${name}'` : `task '${name}' has the name of an input of ${owner}`,
-        span: t.name.span,
+        span: t.name,
         label: prev ? "second task with this name" : "same name as an input",
-        secondary: [{ span: prev ? prev.decl.name.span : inputByName.get(name)!.span!, message: prev ? "first here" : "the input" }],
+        secondary: [{ span: prev ? prev.decl.name : inputByName.get(name)!.span!, message: prev ? "first here" : "the input" }],
         help: "rename the task",
       });
       continue;
@@ -139,12 +139,12 @@ interface FlowEnv extends ExprEnv {
 
 function flowLookup(this: FlowEnv, name: string): Binding | undefined {
   const loopVar = this.loopVar;
-  if (loopVar !== undefined && loopVar.variable.name === name) return { kind: "variable", type: this.iterType, definition: loopVar.variable.span };
+  if (loopVar !== undefined && loopVar.variable.name === name) return { kind: "variable", type: this.iterType, definition: loopVar.variable };
   const t = this.flow.tasks.get(name);
   if (t !== undefined) {
     this.flow.ensureType?.(t);
-    if (this.task !== undefined && name === this.task.name && this.selfItem) return { kind: "task", type: t.itemType, definition: t.decl.name.span };
-    return { kind: t.isTemplate ? "template" : "task", type: t.valueType, definition: t.decl.name.span };
+    if (this.task !== undefined && name === this.task.name && this.selfItem) return { kind: "task", type: t.itemType, definition: t.decl.name };
+    return { kind: t.isTemplate ? "template" : "task", type: t.valueType, definition: t.decl.name };
   }
   const inputs = this.flow.inputs;
   for (let i = 0; i < inputs.length; i++) {
@@ -294,7 +294,7 @@ function outputType(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, block: Index
 function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: Set<string>, block: IndexedBlock): void {
   const decl = t.decl;
   // Reported only when there is something to report: the owner's name is made only then.
-  if (block.issues !== undefined || block.firsts[TASK_KEY.run] === undefined) reportIndexed(ctx, block, TASK_PROPERTIES, taskOwner(t), decl.name.span);
+  if (block.issues !== undefined || block.firsts[TASK_KEY.run] === undefined) reportIndexed(ctx, block, TASK_PROPERTIES, taskOwner(t), decl.name);
   const found = block.firsts;
   // The environments of the task's expressions, made when first needed (no closures per task).
   const envs: TaskEnvs = { ctx, flow, task: t, inputsRead, slots: [undefined, undefined, undefined, undefined] };
@@ -305,22 +305,22 @@ function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: S
     const target = flow.tasks.get(a.name);
     if (target === undefined) {
       const hint = didYouMean(a.name, [...flow.tasks.values()].filter((x) => !x.isTemplate).map((x) => x.name));
-      report(ctx, "AIW0101", { message: `unknown task '${a.name}'`, span: a.span, label: "no task with this name in this flow", ...(hint ? { help: hint } : {}) });
+      report(ctx, "AIW0101", { message: `unknown task '${a.name}'`, span: a, label: "no task with this name in this flow", ...(hint ? { help: hint } : {}) });
       continue;
     }
-    ctx.references.push({ span: a.span, definition: target.decl.name.span, kind: target.isTemplate ? "template" : "task" });
+    ctx.references.push({ span: a, definition: target.decl.name, kind: target.isTemplate ? "template" : "task" });
     if (target.isTemplate) {
-      report(ctx, "AIW0403", { message: `'${a.name}' is a template: nothing can wait for it by name`, span: a.span, label: "a template", help: "wait for the task that injects it: its dependants wait for what it injects" });
+      report(ctx, "AIW0403", { message: `'${a.name}' is a template: nothing can wait for it by name`, span: a, label: "a template", help: "wait for the task that injects it: its dependants wait for what it injects" });
       continue;
     }
     if (a.name === t.name) {
-      report(ctx, "AIW0401", { message: `${taskOwner(t)} waits for itself`, span: a.span, label: "itself", help: "remove it from 'after'" });
+      report(ctx, "AIW0401", { message: `${taskOwner(t)} waits for itself`, span: a, label: "itself", help: "remove it from 'after'" });
       continue;
     }
-    addTaskDep(t, a.name, a.span);
+    addTaskDep(t, a.name, a);
   }
   if (t.isTemplate && (decl.after.length > 0 || decl.when || decl.forEach)) {
-    report(ctx, "AIW0402", { message: "a template takes no 'after', 'when' or 'for'", span: decl.name.span, label: "template", help: "a template runs after the task that injects it; put conditions in that task's inject expression" });
+    report(ctx, "AIW0402", { message: "a template takes no 'after', 'when' or 'for'", span: decl.name, label: "template", help: "a template runs after the task that injects it; put conditions in that task's inject expression" });
   }
 
   if (decl.when) {
@@ -332,7 +332,7 @@ function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: S
     const it = inferExpr(taskEnv(envs, "'for'", "none", false), decl.forEach.iterable);
     const base = nonNull(it);
     if (base.kind !== "list" && base.kind !== "json" && base.kind !== "error") {
-      report(ctx, "AIW0206", { message: `${taskOwner(t)} fans out over ${typeToString(it)}, which is not a list`, span: decl.forEach.iterable.span, label: `${typeToString(it)}, not a list` });
+      report(ctx, "AIW0206", { message: `${taskOwner(t)} fans out over ${typeToString(it)}, which is not a list`, span: decl.forEach.iterable, label: `${typeToString(it)}, not a list` });
     }
   }
 
@@ -341,18 +341,18 @@ function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: S
   if (agentProp?.value) {
     const a = agentProp.value;
     if (a.kind !== "Name") {
-      report(ctx, "AIW0302", { message: "'agent' names an agent declaration", span: a.span, label: "expected an agent name" });
+      report(ctx, "AIW0302", { message: "'agent' names an agent declaration", span: a, label: "expected an agent name" });
     } else if (a.name !== "") {
       const sym = flow.scope.visible.get(a.name);
       if (sym?.kind === "agent") {
-        useSymbol(ctx, sym, a.span);
+        useSymbol(ctx, sym, a);
         t.agent = sym;
         agentInfo = agentInfoFor(ctx, sym);
       } else {
         const hint = didYouMean(a.name, namesOfKind(flow.scope, ["agent"]));
         report(ctx, sym ? "AIW0302" : "AIW0101", {
           message: sym ? `'${a.name}' is a ${sym.kind}, not an agent` : `unknown agent '${a.name}'`,
-          span: a.span,
+          span: a,
           label: "not an agent",
           ...(hint ? { help: hint } : {}),
         });
@@ -368,9 +368,9 @@ function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: S
     if (produced !== undefined && !isAssignable(produced, t.itemType)) {
       report(ctx, "AIW0201", {
         message: `${taskOwner(t)} declares output ${typeToString(t.itemType)}, but its run gives ${typeToString(produced)}`,
-        span: outputProp.typeValue.span,
+        span: outputProp.typeValue,
         label: `declared ${typeToString(t.itemType)}`,
-        secondary: [{ span: run.value.span, message: `gives ${typeToString(produced)}` }],
+        secondary: [{ span: run.value, message: `gives ${typeToString(produced)}` }],
       });
     }
   }
@@ -384,7 +384,7 @@ function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: S
   if (retries?.value) {
     const v = constantValue(ctx, retries.value, NUMBER, "retries");
     if (typeof v === "number" && (!Number.isInteger(v) || v < 0 || v > 1000)) {
-      report(ctx, "AIW0205", { message: "retries must be a whole number from 0 to 1000", span: retries.value.span, label: "not a retry count" });
+      report(ctx, "AIW0205", { message: "retries must be a whole number from 0 to 1000", span: retries.value, label: "not a retry count" });
     }
   }
   const backoff = found[TASK_KEY.backoff];
@@ -392,7 +392,7 @@ function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: S
   for (const key of DURATION_KEYS) {
     const p = found[TASK_KEY[key]];
     if (p?.value && (p.value.kind !== "Duration" || p.value.ms <= 0)) {
-      report(ctx, "AIW0205", { message: `${key} must be a positive duration such as 30s, 500ms, 5m or 1h`, span: p.value.span, label: "not a duration" });
+      report(ctx, "AIW0205", { message: `${key} must be a positive duration such as 30s, 500ms, 5m or 1h`, span: p.value, label: "not a duration" });
     }
   }
   const inject = found[TASK_KEY.inject];
@@ -427,10 +427,10 @@ function checkRun(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, run: A.Expr, a
   const sym = flow.scope.visible.get(name);
   let sig: ToolSignature | undefined;
   if (sym?.kind === "tool") {
-    useSymbol(ctx, sym, callee.span);
+    useSymbol(ctx, sym, callee);
     sig = toolSignature(ctx, sym);
   } else if (sym === undefined && BUILTIN_TOOLS.has(name)) {
-    ctx.references.push({ span: callee.span, definition: callee.span, kind: "tool" });
+    ctx.references.push({ span: callee, definition: callee, kind: "tool" });
     sig = builtinSignature(name);
   }
   if (sig === undefined) {
@@ -444,7 +444,7 @@ function checkRun(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, run: A.Expr, a
         : ambiguous
           ? `'${name}' is ambiguous: it is imported from ${ambiguous.map((a) => `'${a.file.path}'`).join(" and ")}`
           : `unknown tool '${name}'`,
-      span: callee.span,
+      span: callee,
       label: sym ? "not a tool" : "no tool with this name",
       ...(hint ? { help: hint } : { help: `declare it: tool ${name}(...) -> ... { ts: "./tools.ts#${name}" }` }),
     });
@@ -456,7 +456,7 @@ function checkRun(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, run: A.Expr, a
     if (agent === undefined || !agent.hasMemory) {
       report(ctx, "AIW0303", {
         message: `'${name}' uses agent memory, but ${taskOwner(t)} ${agent ? `runs as agent '${t.agent!.name}', which has no memory` : "has no agent"}`,
-        span: callee.span,
+        span: callee,
         label: "needs an agent with memory",
         help: agent ? `add memory: recall(top_k: 3) to agent '${t.agent!.name}'` : "add agent: NAME, for an agent with memory: recall(top_k: 3)",
       });
@@ -473,16 +473,16 @@ function checkRun(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, run: A.Expr, a
             // After the last item (not before ']'), so a trailing comma stays valid.
             edits:
               toolsList.items.length > 0
-                ? [{ span: { file: toolsList.span.file, start: toolsList.items[toolsList.items.length - 1]!.span.end, end: toolsList.items[toolsList.items.length - 1]!.span.end }, newText: `, ${name}` }]
-                : [{ span: { file: toolsList.span.file, start: toolsList.span.end - 1, end: toolsList.span.end - 1 }, newText: name }],
+                ? [{ span: { file: toolsList.file, start: toolsList.items[toolsList.items.length - 1]!.end, end: toolsList.items[toolsList.items.length - 1]!.end }, newText: `, ${name}` }]
+                : [{ span: { file: toolsList.file, start: toolsList.end - 1, end: toolsList.end - 1 }, newText: name }],
             machineApplicable: true,
           }
         : undefined;
     report(ctx, "AIW0301", {
       message: `agent '${t.agent!.name}' may not use the tool '${name}'`,
-      span: callee.span,
+      span: callee,
       label: `not among ${t.agent!.name}'s tools`,
-      secondary: [{ span: toolsList?.span ?? agentDecl.name.span, message: toolsList ? `${t.agent!.name}'s tools: ${[...agent.tools].join(", ") || "none"}` : "this agent lists no tools" }],
+      secondary: [{ span: toolsList ?? agentDecl.name, message: toolsList ? `${t.agent!.name}'s tools: ${[...agent.tools].join(", ") || "none"}` : "this agent lists no tools" }],
       help: `add '${name}' to the tools of agent '${t.agent!.name}', or run the task without this agent`,
       ...(fix ? { fix } : {}),
     });
@@ -504,13 +504,13 @@ export function checkArguments(ctx: CheckContext, env: ExprEnv, sig: ToolSignatu
     let param: ParamSignature | undefined;
     if (arg.name === undefined) {
       if (sawNamed) {
-        report(ctx, "AIW0110", { message: "a positional argument cannot follow named ones", span: arg.span, label: "positional after named", help: "give it by name" });
+        report(ctx, "AIW0110", { message: "a positional argument cannot follow named ones", span: arg, label: "positional after named", help: "give it by name" });
         inferExpr(env, arg.value);
         continue;
       }
       param = params[i];
       if (param === undefined) {
-        report(ctx, "AIW0110", { message: `'${sig.name}' takes ${params.length} argument${params.length === 1 ? "" : "s"}, but more were given`, span: arg.span, label: "extra argument", notes: [signatureNote(sig)] });
+        report(ctx, "AIW0110", { message: `'${sig.name}' takes ${params.length} argument${params.length === 1 ? "" : "s"}, but more were given`, span: arg, label: "extra argument", notes: [signatureNote(sig)] });
         inferExpr(env, arg.value);
         continue;
       }
@@ -529,7 +529,7 @@ export function checkArguments(ctx: CheckContext, env: ExprEnv, sig: ToolSignatu
         if (near !== undefined) (meant ??= new Set()).add(near);
         report(ctx, "AIW0110", {
           message: `'${sig.name}' has no parameter '${arg.name.name}'`,
-          span: arg.name.span,
+          span: arg.name,
           label: "unknown argument",
           ...(hint ? { help: hint } : {}),
           notes: [signatureNote(sig)],
@@ -537,12 +537,12 @@ export function checkArguments(ctx: CheckContext, env: ExprEnv, sig: ToolSignatu
         inferExpr(env, arg.value);
         continue;
       }
-      if (param.span) ctx.references.push({ span: arg.name.span, definition: param.span, kind: "parameter" });
+      if (param.span) ctx.references.push({ span: arg.name, definition: param.span, kind: "parameter" });
     }
     const slot = firstParamNamed(params, param.name);
     const previous = given[slot];
     if (previous !== undefined) {
-      report(ctx, "AIW0110", { message: `argument '${param.name}' is given twice`, span: arg.span, label: "second value", secondary: [{ span: previous.span, message: "first value" }] });
+      report(ctx, "AIW0110", { message: `argument '${param.name}' is given twice`, span: arg, label: "second value", secondary: [{ span: previous, message: "first value" }] });
       inferExpr(env, arg.value);
       continue;
     }
@@ -557,7 +557,7 @@ export function checkArguments(ctx: CheckContext, env: ExprEnv, sig: ToolSignatu
   if (missing.length > 0) {
     const names = missing.map((p) => p.name);
     const last = call.args[call.args.length - 1];
-    const insertAt = last !== undefined ? last.span.end : call.argsSpan.end - 1;
+    const insertAt = last !== undefined ? last.end : call.argsSpan.end - 1;
     report(ctx, "AIW0111", {
       message: `'${sig.name}' needs ${names.map((n) => `'${n}'`).join(", ")}, which ${names.length === 1 ? "is" : "are"} not given`,
       span: call.argsSpan,
@@ -606,22 +606,22 @@ function checkGuard(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, g: A.Propert
   const guardrailName = v.kind === "Name" ? v.name : v.kind === "Call" && v.callee.kind === "Name" ? v.callee.name : undefined;
   const sym = guardrailName !== undefined && env.lookup(guardrailName) === undefined ? flow.scope.visible.get(guardrailName) : undefined;
   if (sym?.kind === "guardrail") {
-    useSymbol(ctx, sym, v.kind === "Call" ? v.callee.span : v.span);
+    useSymbol(ctx, sym, v.kind === "Call" ? v.callee : v);
     const decl = sym.decl as A.GuardrailDecl;
     const gscope = ctx.scopes.get(sym.file.absolutePath)!;
     const silent: CheckContext = { ...ctx, diagnostics: [], references: [] };
     const params = checkParams(silent, gscope, decl.params, "");
-    if (g.message) report(ctx, "AIW0205", { message: `guardrail '${sym.name}' has its own message`, span: g.message.span, label: "remove this 'else'" });
+    if (g.message) report(ctx, "AIW0205", { message: `guardrail '${sym.name}' has its own message`, span: g.message, label: "remove this 'else'" });
     if (v.kind === "Name") {
       if (params.length === 0 || params.slice(1).some((p) => !p.hasDefault)) {
-        report(ctx, "AIW0111", { message: `guardrail '${sym.name}' takes ${params.length} arguments: call it, e.g. guard: ${sym.name}(...)`, span: v.span, label: "needs arguments" });
+        report(ctx, "AIW0111", { message: `guardrail '${sym.name}' takes ${params.length} arguments: call it, e.g. guard: ${sym.name}(...)`, span: v, label: "needs arguments" });
         return;
       }
       const p = params[0]!;
       if (!isAssignable(t.itemType, p.type)) {
         report(ctx, "AIW0201", {
           message: `guardrail '${sym.name}' checks ${typeToString(p.type)}, but task '${t.name}' outputs ${typeToString(t.itemType)}`,
-          span: v.span,
+          span: v,
           label: `expects ${typeToString(p.type)}`,
           help: `pass the value to check: guard: ${sym.name}(${t.name}.field)`,
         });
@@ -640,7 +640,7 @@ function checkBackoff(ctx: CheckContext, e: A.Expr): void {
   const bad = () =>
     report(ctx, "AIW0205", {
       message: "backoff is fixed(DELAY) or exponential(DELAY, max: DELAY)",
-      span: e.span,
+      span: e,
       label: "not a backoff",
       help: "for example backoff: exponential(2s, max: 1m)",
     });
@@ -655,16 +655,16 @@ function checkBackoff(ctx: CheckContext, e: A.Expr): void {
 function checkInject(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, e: A.Expr, env: ExprEnv): void {
   const templates = [...flow.tasks.values()].filter((x) => x.isTemplate).map((x) => x.name);
   if (t.isTemplate || t.decl.forEach) {
-    report(ctx, "AIW0402", { message: `${t.isTemplate ? "a template" : "a fan-out task"} cannot inject tasks`, span: e.span, label: "not allowed here" });
+    report(ctx, "AIW0402", { message: `${t.isTemplate ? "a template" : "a fan-out task"} cannot inject tasks`, span: e, label: "not allowed here" });
     return;
   }
   if (templates.length === 0) {
-    report(ctx, "AIW0402", { message: `task '${t.name}' injects templates, but its flow declares none`, span: e.span, label: "nothing to inject", help: "declare one in the flow: template NAME { run: ... }" });
+    report(ctx, "AIW0402", { message: `task '${t.name}' injects templates, but its flow declares none`, span: e, label: "nothing to inject", help: "declare one in the flow: template NAME { run: ... }" });
     return;
   }
   const type = inferExpr(env, e);
   if (!isAssignable(type, STRING) && !isAssignable(type, list(STRING))) {
-    report(ctx, "AIW0402", { message: `'inject' names templates: it must be a string or a string list, but this is ${typeToString(type)}`, span: e.span, label: "not template names" });
+    report(ctx, "AIW0402", { message: `'inject' names templates: it must be a string or a string list, but this is ${typeToString(type)}`, span: e, label: "not template names" });
     return;
   }
   const constant = constantOrUndefined(e);
@@ -673,7 +673,7 @@ function checkInject(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, e: A.Expr, 
     for (const n of named) {
       if (!templates.includes(n)) {
         const hint = didYouMean(n, templates);
-        report(ctx, "AIW0402", { message: `no template '${n}' in this flow`, span: e.span, label: "unknown template", ...(hint ? { help: hint } : { notes: [`templates: ${templates.join(", ")}`] }) });
+        report(ctx, "AIW0402", { message: `no template '${n}' in this flow`, span: e, label: "unknown template", ...(hint ? { help: hint } : { notes: [`templates: ${templates.join(", ")}`] }) });
       }
     }
     t.injects = templates.filter((x) => named.includes(x));
@@ -685,7 +685,7 @@ function checkInject(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, e: A.Expr, 
 const PRESETS = ["@once", "@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@continuous"];
 
 function checkFlowProperties(ctx: CheckContext, decl: A.FlowDecl, owner: string): void {
-  const found = checkBlock(ctx, decl.properties, FLOW_PROPERTIES, owner, decl.name.span);
+  const found = checkBlock(ctx, decl.properties, FLOW_PROPERTIES, owner, decl.name);
   for (const key of ["description", "owner"]) {
     const p = first(found, key);
     if (p?.value) constantValue(ctx, p.value, STRING, `a flow's ${key}`);
@@ -699,7 +699,7 @@ function checkFlowProperties(ctx: CheckContext, decl: A.FlowDecl, owner: string)
       const hint = didYouMean(v, PRESETS);
       report(ctx, "AIW0405", {
         message: `'${v}' is not a schedule`,
-        span: schedule.value.span,
+        span: schedule.value,
         label: "expected a cron expression or a preset",
         ...(hint ? { help: hint } : { help: 'write five cron fields such as "0 6 * * 1-5", or @hourly, @daily, @weekly, @monthly, @yearly, @once, @continuous' }),
       });
@@ -709,7 +709,7 @@ function checkFlowProperties(ctx: CheckContext, decl: A.FlowDecl, owner: string)
   if (start?.value) {
     const v = constantValue(ctx, start.value, STRING, "a start date");
     if (typeof v === "string" && normalizeStartDate(v) === undefined) {
-      report(ctx, "AIW0205", { message: `'${v}' is not a date`, span: start.value.span, label: "expected YYYY-MM-DD or an ISO date-time with a time zone", help: 'e.g. start: "2026-01-01" (midnight UTC)' });
+      report(ctx, "AIW0205", { message: `'${v}' is not a date`, span: start.value, label: "expected YYYY-MM-DD or an ISO date-time with a time zone", help: 'e.g. start: "2026-01-01" (midnight UTC)' });
     }
   }
 }
@@ -775,16 +775,16 @@ function checkReturn(ctx: CheckContext, flow: FlowInfo, inputsRead: Set<string>)
     if (declared !== undefined && !isAssignable(t, declared)) {
       report(ctx, "AIW0404", {
         message: `flow '${decl.name.name}' returns ${typeToString(t)}, but declares ${typeToString(declared)}`,
-        span: decl.returnValue.span,
+        span: decl.returnValue,
         label: `expected ${typeToString(declared)}`,
-        secondary: [{ span: decl.returns!.span, message: "declared here" }],
+        secondary: [{ span: decl.returns!, message: "declared here" }],
       });
     }
     flow.returnType = declared ?? t;
   } else if (declared !== undefined) {
     report(ctx, "AIW0404", {
       message: `flow '${decl.name.name}' declares that it returns ${typeToString(declared)}, but has no 'return'`,
-      span: decl.returns!.span,
+      span: decl.returns!,
       label: "declared output",
       help: "add 'return TASK' at the end of the flow",
     });

@@ -87,7 +87,7 @@ function reportIssues(ctx: CheckContext, issues: readonly BlockIssue[] | undefin
       case "wrong-kind":
         report(ctx, "AIW0205", {
           message: issue.spec.typed ? `'${key}' takes a type, e.g. ${key}: Invoice` : `'${key}' takes a value, not a type`,
-          span: p.span,
+          span: p,
           label: "wrong kind of value",
         });
         break;
@@ -95,7 +95,7 @@ function reportIssues(ctx: CheckContext, issues: readonly BlockIssue[] | undefin
         const hint = didYouMean(key, Object.keys(spec));
         report(ctx, "AIW0107", {
           message: `${owner} has no property '${key}'`,
-          span: p.key.span,
+          span: p.key,
           label: "unknown property",
           ...(hint ? { help: hint } : {}),
           notes: [`${owner} accepts: ${Object.keys(spec).join(", ")}`],
@@ -105,14 +105,14 @@ function reportIssues(ctx: CheckContext, issues: readonly BlockIssue[] | undefin
       case "twice":
         report(ctx, "AIW0109", {
           message: `'${key}' is given twice`,
-          span: p.key.span,
+          span: p.key,
           label: "second value",
-          secondary: [{ span: issue.first.key.span, message: "first given here" }],
+          secondary: [{ span: issue.first.key, message: "first given here" }],
           help: "remove one of them",
         });
         break;
       case "else":
-        report(ctx, "AIW0205", { message: `'${key}' does not take an 'else' message`, span: p.message!.span, label: "only guards take 'else'" });
+        report(ctx, "AIW0205", { message: `'${key}' does not take an 'else' message`, span: p.message!, label: "only guards take 'else'" });
         break;
     }
   }

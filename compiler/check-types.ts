@@ -32,13 +32,13 @@ function resolveTypeName(ctx: CheckContext, scope: FileScope, id: A.Identifier):
     const ambiguous = scope.ambiguous.get(id.name);
     report(ctx, "AIW0105", {
       message: ambiguous ? `'${id.name}' is ambiguous: it is imported from ${ambiguous.map((s) => `'${s.file.path}'`).join(" and ")}` : sym ? `'${id.name}' is ${sym.kind === "agent" ? "an" : "a"} ${sym.kind}, not a type` : `unknown type '${id.name}'`,
-      span: id.span,
+      span: id,
       label: sym ? `not a type` : "unknown type",
       ...(hint ? { help: hint } : { notes: ["the built-in types are string, number, boolean and json; write T[] for a list and T? for an optional value"] }),
     });
     return ERROR;
   }
-  useSymbol(ctx, sym, id.span);
+  useSymbol(ctx, sym, id);
   return declaredType(ctx, sym.decl as A.TypeDecl, sym.file.absolutePath);
 }
 
@@ -49,7 +49,7 @@ export function declaredType(ctx: CheckContext, decl: A.TypeDecl, fileAbs: strin
   if (ctx.typesInProgress.has(decl)) {
     report(ctx, "AIW0105", {
       message: `type '${decl.name.name}' refers to itself`,
-      span: decl.name.span,
+      span: decl.name,
       label: "recursive type",
       help: "recursive types are not supported; use json for a field of unknown shape",
     });
@@ -73,9 +73,9 @@ function recordOf(ctx: CheckContext, scope: FileScope, te: A.RecordTypeExpr, nam
     if (prev !== undefined) {
       report(ctx, "AIW0102", {
         message: `field '${f.name.name}' is declared twice`,
-        span: f.name.span,
+        span: f.name,
         label: "second field with this name",
-        secondary: [{ span: prev.name.span, message: "first declared here" }],
+        secondary: [{ span: prev.name, message: "first declared here" }],
       });
       continue;
     }

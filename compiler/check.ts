@@ -94,9 +94,9 @@ function reportDuplicateRootFlows(ctx: CheckContext, flows: readonly { symbol: D
     }
     report(ctx, "AIW0102", {
       message: `flow '${symbol.name}' is declared in '${prev.file.path}' and in '${symbol.file.path}'`,
-      span: symbol.decl.name.span,
+      span: symbol.decl.name,
       label: "second flow with this name",
-      secondary: [{ span: prev.decl.name.span, message: "first declared here" }],
+      secondary: [{ span: prev.decl.name, message: "first declared here" }],
       help: "rename one of the flows, or check the files separately",
     });
   }
@@ -114,7 +114,7 @@ function reportUnused(ctx: CheckContext): void {
       if (sym.kind === "flow" || ctx.used.has(sym.decl)) continue;
       report(ctx, "AIW0501", {
         message: `${sym.kind} '${sym.name}' is never used`,
-        span: sym.decl.name.span,
+        span: sym.decl.name,
         label: "unused",
         help: `remove it, or use it${sym.kind === "tool" ? " in a task's run" : ""}`,
       });

@@ -14,7 +14,7 @@ export function constantValue(ctx: CheckContext, e: A.Expr, expected: Type | und
     if (!(e.kind === "Name" && e.name === "")) {
       report(ctx, "AIW0205", {
         message: `${what} must be a constant`,
-        span: e.span,
+        span: e,
         label: "not a constant",
         notes: ["constants are literals (strings without ${...}, numbers, durations, true, false, null) and lists or records of them"],
       });
@@ -26,7 +26,7 @@ export function constantValue(ctx: CheckContext, e: A.Expr, expected: Type | und
     if (!isAssignable(t, expected)) {
       report(ctx, "AIW0201", {
         message: `${what} should be ${typeToString(expected)}, but this is ${typeToString(t)}`,
-        span: e.span,
+        span: e,
         label: `expected ${typeToString(expected)}`,
       });
       return undefined;

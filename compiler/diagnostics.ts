@@ -1,7 +1,7 @@
 // Diagnostics as data: every problem the compiler finds is one of these
 // records, rendered for a terminal (render-diagnostic.ts), as JSON, or for LSP.
 
-import type { Span } from "./source.ts";
+import { spanOf, type Span } from "./source.ts";
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from "./diagnostic-codes.ts";
 
 export type Severity = "error" | "warning";
@@ -46,16 +46,17 @@ export interface DiagnosticInit {
   severity?: Severity;
 }
 
+/** Spans are copied: a span may be an AST node (compiler/ast.ts), which a diagnostic must not hold. */
 export function diagnostic(code: DiagnosticCode, init: DiagnosticInit): Diagnostic {
   const d: Diagnostic = {
     code,
     severity: init.severity ?? DIAGNOSTIC_CODES[code].severity,
     message: init.message,
-    primary: { span: init.span, message: init.label ?? "" },
-    secondary: init.secondary ?? [],
+    primary: { span: spanOf(init.span), message: init.label ?? "" },
+    secondary: init.secondary?.map((l) => ({ span: spanOf(l.span), message: l.message })) ?? [],
     notes: init.notes ?? [],
     ...(init.help !== undefined ? { help: init.help } : {}),
-    ...(init.fix !== undefined ? { fix: init.fix } : {}),
+    ...(init.fix !== undefined ? { fix: { message: init.fix.message, edits: init.fix.edits.map((e) => ({ span: spanOf(e.span), newText: e.newText })), machineApplicable: init.fix.machineApplicable } } : {}),
   };
   return d;
 }

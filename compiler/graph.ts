@@ -25,7 +25,7 @@ export function dependencyEdges(flow: FlowInfo): Map<string, Map<string, Span[]>
     for (const [d, spans] of t.deps) if (flow.tasks.has(d)) deps.set(d, spans);
     if (injectorsOf !== undefined) {
       const injectors = t.isTemplate ? (injectorsOf.get(t.name) ?? []) : [];
-      for (const inj of injectors) if (!deps.has(inj)) deps.set(inj, [t.decl.name.span]);
+      for (const inj of injectors) if (!deps.has(inj)) deps.set(inj, [t.decl.name]);
       for (const [d, spans] of [...deps]) {
         // A template starts after its injector, not after its sibling templates.
         if (injectors.includes(d)) continue;
@@ -204,7 +204,7 @@ function reportCycle(ctx: CheckContext, flow: FlowInfo, edges: Map<string, Map<s
   const first = flow.tasks.get(start)!;
   report(ctx, "AIW0401", {
     message: `tasks wait for each other in a cycle: ${shown.join(" -> ")}`,
-    span: first.decl.name.span,
+    span: first.decl.name,
     label: "this task is in a dependency cycle",
     secondary,
     notes: [`the cycle is ${shown.join(" -> ")} (each waits for the next, through 'after' or by reading its output)`],
@@ -305,7 +305,7 @@ function reportUnreachable(ctx: CheckContext, flow: FlowInfo, graph: IndexedGrap
     const t = flow.tasks.get(name)!;
     report(ctx, "AIW0502", {
       message: `${t.isTemplate ? "template" : "task"} '${name}' can never run: ${why}`,
-      span: t.decl.name.span,
+      span: t.decl.name,
       label: "never runs",
       help: t.isTemplate ? "inject it from a task with inject: [\"" + name + "\"], or remove it" : "remove it, or fix the condition",
     });

@@ -163,7 +163,7 @@ class Lowering {
       returns: this.type(sig.returns),
       binding,
       ...(description !== undefined ? { description } : {}),
-      location: this.location(decl.name.span),
+      location: this.location(decl.name),
     });
     return name;
   }
@@ -213,7 +213,7 @@ class Lowering {
       ...(typeof batch === "number" ? { batch: { maxSize: batch, maxWaitMs: typeof wait === "number" ? wait : 2 } } : {}),
       inputs: info.inputs.map(port),
       outputs: info.outputs.map(port),
-      location: this.location(decl.name.span),
+      location: this.location(decl.name),
     });
     return name;
   }
@@ -244,7 +244,7 @@ class Lowering {
       ...(backstory !== undefined ? { backstory } : {}),
       tools,
       memory: info.hasMemory ? { kind: "recall", topK } : null,
-      location: this.location(decl.name.span),
+      location: this.location(decl.name),
     });
     return name;
   }
@@ -267,7 +267,7 @@ class Lowering {
       params: this.params(decl.params, sigs),
       condition: this.expr(decl.condition!, scope),
       message: this.expr(decl.message!, scope),
-      location: this.location(decl.name.span),
+      location: this.location(decl.name),
     });
     return name;
   }
@@ -300,7 +300,7 @@ class Lowering {
       ...(typeof owner === "string" ? { owner } : {}),
       tasks: info.order.map((n) => this.task(info, info.tasks.get(n)!, flowScope)),
       templates: templates.map((t) => this.task(info, t, flowScope)),
-      location: this.location(decl.name.span),
+      location: this.location(decl.name),
     };
   }
 
@@ -378,7 +378,7 @@ class Lowering {
         const name = this.guardrail(gsym);
         guards.push({ kind: "guardrail", guardrail: name, args: this.guardrailArgs(gsym, v, t, inner) });
       } else {
-        const message: I.IrExpr = g.message ? this.expr(g.message, inner) : { op: "lit", value: `guard failed: ${this.sourceText(v.span)}` };
+        const message: I.IrExpr = g.message ? this.expr(g.message, inner) : { op: "lit", value: `guard failed: ${this.sourceText(v)}` };
         guards.push({ kind: "check", condition: this.expr(v, inner), message });
       }
     }
@@ -403,7 +403,7 @@ class Lowering {
     out.output = this.type(t.itemType);
     if (inject !== undefined) out.inject = { choose: this.expr(inject, inner), templates: [...t.injects] };
     if (cache !== undefined) out.cacheTtlMs = cache;
-    out.location = this.location(decl.name.span);
+    out.location = this.location(decl.name);
     return out;
   }
 

@@ -30,7 +30,9 @@ export function parseFile(path: string, text: string, options: { tokens?: boolea
   const comments: A.Comment[] = parsed.comments.map((c) => ({
     kind: c.tokenType.name === "DocComment" ? "doc" : c.tokenType.name === "BlockComment" ? "block" : "line",
     text: c.image,
-    span: { file: path, start: c.startOffset, end: c.startOffset + c.image.length },
+    file: path,
+    start: c.startOffset,
+    end: c.startOffset + c.image.length,
   }));
   return {
     ast: { path, imports, declarations, comments, span: { file: path, start: 0, end: text.length } },

@@ -7,6 +7,7 @@ import type * as A from "./ast.ts";
 import { BUILTIN_FUNCTIONS, BUILTIN_TOOLS, PRIMITIVE_TYPES } from "./builtins.ts";
 import { diagnostic, type Diagnostic } from "./diagnostics.ts";
 import type { Program, ProgramFile } from "./program.ts";
+import type { Span } from "./source.ts";
 import { didYouMean } from "./suggest.ts";
 
 export type DeclKind = "type" | "model" | "tool" | "agent" | "guardrail" | "flow";
@@ -67,14 +68,14 @@ export function buildScopes(program: Program): { scopes: Map<string, FileScope>;
             diagnostics.push(
               diagnostic("AIW0101", {
                 message: `'${imp.decl.path}' declares no '${id.name}'`,
-                span: id.span,
+                span: id,
                 label: "not declared in that file",
                 ...(hint ? { help: hint } : { notes: [`it declares: ${[...targetOwn.keys()].sort().join(", ") || "nothing"}`] }),
               }),
             );
             continue;
           }
-          addImported(visible, own, sym, id.span, diagnostics);
+          addImported(visible, own, sym, id, diagnostics);
           explicit.add(id.name);
         }
       } else {
@@ -113,9 +114,9 @@ function ownDeclarations(file: ProgramFile, diagnostics: Diagnostic[]): Map<stri
       diagnostics.push(
         diagnostic("AIW0102", {
           message: `'${name}' is declared twice in this file`,
-          span: decl.name.span,
+          span: decl.name,
           label: `this ${kind} has the name of an earlier ${prev.kind}`,
-          secondary: [{ span: prev.decl.name.span, message: "first declared here" }],
+          secondary: [{ span: prev.decl.name, message: "first declared here" }],
           help: "rename one of them",
         }),
       );
@@ -125,7 +126,7 @@ function ownDeclarations(file: ProgramFile, diagnostics: Diagnostic[]): Map<stri
       diagnostics.push(
         diagnostic("AIW0102", {
           message: `'${name}' is a built-in ${BUILTIN_FUNCTIONS.has(name) ? "function" : "tool"}: a tool cannot have its name`,
-          span: decl.name.span,
+          span: decl.name,
           label: "name taken by a built-in",
           help: "choose another name for the tool",
         }),
@@ -133,7 +134,7 @@ function ownDeclarations(file: ProgramFile, diagnostics: Diagnostic[]): Map<stri
       continue;
     }
     if (kind === "type" && Object.hasOwn(PRIMITIVE_TYPES, name)) {
-      diagnostics.push(diagnostic("AIW0102", { message: `'${name}' is a built-in type and cannot be redeclared`, span: decl.name.span, label: "built-in type name", help: "choose another name" }));
+      diagnostics.push(diagnostic("AIW0102", { message: `'${name}' is a built-in type and cannot be redeclared`, span: decl.name, label: "built-in type name", help: "choose another name" }));
       continue;
     }
     own.set(name, { kind, name, decl, file });
@@ -141,7 +142,7 @@ function ownDeclarations(file: ProgramFile, diagnostics: Diagnostic[]): Map<stri
   return own;
 }
 
-function addImported(visible: Map<string, DeclSymbol>, own: ReadonlyMap<string, DeclSymbol>, sym: DeclSymbol, at: A.Identifier["span"], diagnostics: Diagnostic[]): void {
+function addImported(visible: Map<string, DeclSymbol>, own: ReadonlyMap<string, DeclSymbol>, sym: DeclSymbol, at: Span, diagnostics: Diagnostic[]): void {
   const existing = visible.get(sym.name);
   if (existing === undefined || existing === sym) {
     visible.set(sym.name, sym);
@@ -160,13 +161,13 @@ function addImported(visible: Map<string, DeclSymbol>, own: ReadonlyMap<string, 
   }
 }
 
-function clash(own: DeclSymbol, imported: DeclSymbol, at: A.Identifier["span"], diagnostics: Diagnostic[]): void {
+function clash(own: DeclSymbol, imported: DeclSymbol, at: Span, diagnostics: Diagnostic[]): void {
   diagnostics.push(
     diagnostic("AIW0102", {
       message: `'${own.name}' is declared in this file and also imported from '${imported.file.path}'`,
       span: at,
       label: `this import brings in another '${own.name}'`,
-      secondary: [{ span: own.decl.name.span, message: "declared here too" }],
+      secondary: [{ span: own.decl.name, message: "declared here too" }],
       help: `rename one of them, or import only the names you need: import { ... } from "${imported.file.path}"`,
     }),
   );

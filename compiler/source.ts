@@ -76,3 +76,12 @@ export function span(file: string, start: number, end: number): Span {
 export function joinSpans(a: Span, b: Span): Span {
   return { file: a.file, start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
 }
+
+/**
+ * A Span of its own for a span that is an AST node (every node is its own
+ * span): for what is kept, serialised or sent to another thread, so it holds
+ * three fields and not the node's whole subtree.
+ */
+export function spanOf(s: Span): Span {
+  return { file: s.file, start: s.start, end: s.end };
+}

@@ -19,7 +19,7 @@ export function readStrings(file: string, pending: PendingString[], diagnostics:
     p.node.parts = stringParts(file, p.token, diagnostics);
     if (p.importNode !== undefined) {
       if (p.node.parts.some((x) => typeof x !== "string")) {
-        diagnostics.push(diagnostic("AIW0005", { message: "an import path cannot hold interpolations", span: p.node.span, label: "a plain path is expected here" }));
+        diagnostics.push(diagnostic("AIW0005", { message: "an import path cannot hold interpolations", span: p.node, label: "a plain path is expected here" }));
       }
       p.importNode.path = p.node.parts.filter((x): x is string => typeof x === "string").join("");
     }

@@ -121,7 +121,7 @@ interface BinaryOp {
 }
 
 /** What elseMessage returns when recovery left the message out. */
-const NO_MESSAGE: A.Expr = { kind: "Null", span: { file: "", start: 0, end: 0 } };
+const NO_MESSAGE: A.Expr = { kind: "Null", file: "", start: 0, end: 0 };
 
 const PRECEDENCE: Readonly<Record<string, number>> = {
   or: 1,
@@ -201,7 +201,7 @@ export class AiwParser extends EmbeddedActionsParser {
 
   private newTask(kind: "TaskDecl" | "TemplateDecl", kw: IToken, name: IToken, into: A.TaskDecl[] | undefined): Mutable<A.TaskDecl> {
     const id = this.ident(name);
-    const t: Mutable<A.TaskDecl> = this.withDoc({ kind, name: id, after: [], properties: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset);
+    const t: Mutable<A.TaskDecl> = this.withDoc({ kind, name: id, after: [], properties: [], file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }, kw.startOffset);
     into?.push(t);
     return t;
   }
@@ -222,16 +222,32 @@ export class AiwParser extends EmbeddedActionsParser {
 
   // ---------------------------------------------------------------- helpers
 
+  // Nodes carry their own location (compiler/ast.ts): each literal below ends
+  // with `file, start, end`. Span objects are made only for the few spans that
+  // are not a node's own (an import's path, an operator, a call's arguments).
+
   private span(start: number, end: number): Span {
-    return { file: this.file, start, end: end < start ? start : end };
+    return { file: this.file, start, end: atLeast(start, end) };
   }
 
   private tokSpan(t: IToken): Span {
-    return real(t) ? this.span(t.startOffset, t.startOffset + t.image.length) : this.point(this.lastEnd());
+    return { file: this.file, start: this.tokStart(t), end: this.tokEnd(t) };
   }
 
-  private point(at: number): Span {
-    return { file: this.file, start: at, end: at };
+  /** Where a node made of token `t` starts: the token, or (inserted by recovery) the end of the last real token. */
+  private tokStart(t: IToken): number {
+    return real(t) ? t.startOffset : this.lastEnd();
+  }
+
+  /** Where it ends. */
+  private tokEnd(t: IToken): number {
+    return real(t) ? t.startOffset + t.image.length : this.lastEnd();
+  }
+
+  /** An expression that recovery left out, at the end of the last real token. */
+  private missingHere(): A.NameExpr {
+    const at = this.lastEnd();
+    return { kind: "Name", name: "", file: this.file, start: at, end: at };
   }
 
   /** End offset of the last real token consumed. */
@@ -241,13 +257,20 @@ export class AiwParser extends EmbeddedActionsParser {
   }
 
   private ident(t: IToken): A.Identifier {
-    return real(t) ? { name: t.image, span: this.tokSpan(t) } : { name: "", span: this.point(this.lastEnd()) };
+    if (real(t)) return { name: t.image, file: this.file, start: t.startOffset, end: t.startOffset + t.image.length };
+    const at = this.lastEnd();
+    return { name: "", file: this.file, start: at, end: at };
   }
 
-  /** Extends a node's span to the last token consumed. */
-  private close<N extends { span: Span }>(node: N): N {
+  /** An identifier that recovery left out, at `at`. */
+  private noName(at: number): A.Identifier {
+    return { name: "", file: this.file, start: at, end: at };
+  }
+
+  /** Extends a node to the last token consumed. */
+  private close<N extends Span>(node: N): N {
     const end = this.lastEnd();
-    if (end > node.span.start) (node as { span: Span }).span = this.span(node.span.start, end);
+    if (end > node.start) (node as { end: number }).end = end;
     return node;
   }
 
@@ -338,8 +361,8 @@ export class AiwParser extends EmbeddedActionsParser {
     if (this.RECORDING_PHASE) return undefined as never;
     const pathSpan = this.tokSpan(pathTok);
     // The path is filled in with the string's value by compiler/strings.ts.
-    const node: Mutable<A.ImportDecl> = { kind: "Import", path: "", pathSpan, ...(selective ? { names } : {}), span: this.span(kw.startOffset, pathSpan.end) };
-    if (real(pathTok)) this.strings.push({ node: { kind: "String", parts: [], span: pathSpan }, token: pathTok, importNode: node });
+    const node: Mutable<A.ImportDecl> = { kind: "Import", path: "", pathSpan, ...(selective ? { names } : {}), file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, pathSpan.end) };
+    if (real(pathTok)) this.strings.push({ node: { kind: "String", parts: [], file: this.file, start: pathSpan.start, end: pathSpan.end }, token: pathTok, importNode: node });
     return node;
   });
 
@@ -358,13 +381,13 @@ export class AiwParser extends EmbeddedActionsParser {
     ]);
     if (this.RECORDING_PHASE) return undefined as never;
     const id = this.ident(name);
-    const t = type ?? { kind: "NamedType", name: { name: "", span: id.span }, span: id.span };
-    return this.withDoc(this.close({ kind: "TypeDecl", name: id, type: t, span: this.span(kw.startOffset, id.span.end) } as A.TypeDecl), kw.startOffset);
+    const t: A.TypeExpr = type ?? { kind: "NamedType", name: this.noName(id.start), file: this.file, start: id.start, end: id.end };
+    return this.withDoc(this.close<A.TypeDecl>({ kind: "TypeDecl", name: id, type: t, file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }), kw.startOffset);
   });
 
   recordType = this.RULE("recordType", (): A.RecordTypeExpr => {
     const open = this.CONSUME(T.LBrace);
-    const node: Mutable<A.RecordTypeExpr> | undefined = this.RECORDING_PHASE ? undefined : { kind: "RecordType", fields: [], span: this.tokSpan(open) };
+    const node: Mutable<A.RecordTypeExpr> | undefined = this.RECORDING_PHASE ? undefined : { kind: "RecordType", fields: [], file: this.file, start: this.tokStart(open), end: this.tokEnd(open) };
     this.MANY(() => this.SUBRULE(this.fieldDecl, { ARGS: [node?.fields as A.FieldDecl[]] }));
     this.CONSUME(T.RBrace);
     return this.RECORDING_PHASE ? (undefined as never) : this.close(node!);
@@ -375,7 +398,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.FieldDecl> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.withDoc({ name: id, span: id.span }, name.startOffset);
+      node = this.withDoc({ name: id, file: this.file, start: id.start, end: id.end }, name.startOffset);
       into?.push(node);
     }
     this.CONSUME(T.Colon);
@@ -398,25 +421,28 @@ export class AiwParser extends EmbeddedActionsParser {
           const name = this.CONSUME(T.Identifier);
           if (this.RECORDING_PHASE) return undefined as never;
           const id = this.ident(name);
-          return { kind: "NamedType", name: id, span: id.span } as A.NamedTypeExpr;
+          return { kind: "NamedType", name: id, file: this.file, start: id.start, end: id.end } as A.NamedTypeExpr;
         },
       },
       { ALT: () => this.SUBRULE(this.recordType) },
     ]);
-    if (!this.RECORDING_PHASE) t ??= { kind: "NamedType", name: { name: "", span: this.point(this.lastEnd()) }, span: this.point(this.lastEnd()) };
+    if (!this.RECORDING_PHASE && t === undefined) {
+      const at = this.lastEnd();
+      t = { kind: "NamedType", name: this.noName(at), file: this.file, start: at, end: at };
+    }
     this.MANY(() => {
       this.OR1([
         {
           ALT: () => {
             this.CONSUME(T.LBracket);
             this.CONSUME(T.RBracket);
-            if (!this.RECORDING_PHASE) t = { kind: "ListType", element: t, span: this.span(t.span.start, this.lastEnd()) };
+            if (!this.RECORDING_PHASE) t = { kind: "ListType", element: t, file: this.file, start: t.start, end: atLeast(t.start, this.lastEnd()) };
           },
         },
         {
           ALT: () => {
             this.CONSUME(T.Question);
-            if (!this.RECORDING_PHASE) t = { kind: "OptionalType", inner: t, span: this.span(t.span.start, this.lastEnd()) };
+            if (!this.RECORDING_PHASE) t = { kind: "OptionalType", inner: t, file: this.file, start: t.start, end: atLeast(t.start, this.lastEnd()) };
           },
         },
       ]);
@@ -430,7 +456,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.ModelDecl> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.top(this.withDoc({ kind: "ModelDecl", name: id, properties: [], ports: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
+      node = this.top(this.withDoc({ kind: "ModelDecl", name: id, properties: [], ports: [], file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }, kw.startOffset));
     }
     this.CONSUME(T.LBrace);
     this.MANY(() => {
@@ -450,7 +476,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.PortDecl> | undefined;
     if (!this.RECORDING_PHASE) {
       const d = this.ident(direction);
-      node = { kind: "Port", direction: d, name: this.ident(name), dtype: { name: "", span: this.point(d.span.end) }, dims: [], span: d.span };
+      node = { kind: "Port", direction: d, name: this.ident(name), dtype: this.noName(d.end), dims: [], file: this.file, start: d.start, end: d.end };
       into?.push(node);
     }
     this.CONSUME(T.Colon);
@@ -461,7 +487,7 @@ export class AiwParser extends EmbeddedActionsParser {
       SEP: T.Comma,
       DEF: () => {
         const d = this.OR1([{ ALT: () => this.CONSUME(T.NumberToken) }, { ALT: () => this.CONSUME(T.Question) }, { ALT: () => this.CONSUME1(T.Identifier) }]);
-        if (!this.RECORDING_PHASE && real(d)) (node!.dims as { text: string; span: Span }[]).push({ text: d.image, span: this.tokSpan(d) });
+        if (!this.RECORDING_PHASE && real(d)) (node!.dims as A.PortDim[]).push({ text: d.image, file: this.file, start: d.startOffset, end: d.startOffset + d.image.length });
       },
     });
     this.CONSUME(T.RBracket);
@@ -475,7 +501,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.ToolDecl> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.top(this.withDoc({ kind: "ToolDecl", name: id, params: [], properties: [], hasBody: false, span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
+      node = this.top(this.withDoc({ kind: "ToolDecl", name: id, params: [], properties: [], hasBody: false, file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }, kw.startOffset));
     }
     this.SUBRULE(this.paramList, { ARGS: [node?.params as A.Param[]] });
     this.OPTION(() => {
@@ -504,7 +530,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.Param> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.withDoc({ name: id, span: id.span }, name.startOffset);
+      node = this.withDoc({ name: id, file: this.file, start: id.start, end: id.end }, name.startOffset);
       into?.push(node);
     }
     this.CONSUME(T.Colon);
@@ -536,7 +562,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.Property> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(key);
-      node = { key: id, span: id.span };
+      node = { key: id, file: this.file, start: id.start, end: id.end };
       into?.push(node);
     }
     const colon = this.CONSUME(T.Colon);
@@ -608,7 +634,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.AgentDecl> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.top(this.withDoc({ kind: "AgentDecl", name: id, properties: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
+      node = this.top(this.withDoc({ kind: "AgentDecl", name: id, properties: [], file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }, kw.startOffset));
     }
     this.SUBRULE(this.body, { ARGS: [node?.properties as A.Property[]] });
     return this.RECORDING_PHASE ? (undefined as never) : this.close(node!);
@@ -621,7 +647,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.GuardrailDecl> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.top(this.withDoc({ kind: "GuardrailDecl", name: id, params: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
+      node = this.top(this.withDoc({ kind: "GuardrailDecl", name: id, params: [], file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }, kw.startOffset));
     }
     this.SUBRULE(this.paramList, { ARGS: [node?.params as A.Param[]] });
     this.CONSUME(T.Equals);
@@ -671,7 +697,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.FlowDecl> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.top(this.withDoc({ kind: "FlowDecl", name: id, params: [], properties: [], tasks: [], templates: [], span: this.span(kw.startOffset, id.span.end) }, kw.startOffset));
+      node = this.top(this.withDoc({ kind: "FlowDecl", name: id, params: [], properties: [], tasks: [], templates: [], file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }, kw.startOffset));
     }
     this.SUBRULE(this.paramList, { ARGS: [node?.params as A.Param[]] });
     this.OPTION(() => {
@@ -822,7 +848,7 @@ export class AiwParser extends EmbeddedActionsParser {
     }
     // One operator between operands without prefixes: the fold's result, built directly.
     if (firstOperand.kind !== "Operand" && second!.kind !== "Operand") {
-      return { kind: "Binary", operator: op.op, left: firstOperand, right: second!, operatorSpan: op.span, span: { file: this.file, start: firstOperand.span.start, end: Math.max(firstOperand.span.end, second!.span.end) } };
+      return { kind: "Binary", operator: op.op, left: firstOperand, right: second!, operatorSpan: op.span, file: this.file, start: firstOperand.start, end: Math.max(firstOperand.end, second!.end) };
     }
     return foldBinary([firstOperand, second!], [op], this.file);
   });
@@ -882,11 +908,11 @@ export class AiwParser extends EmbeddedActionsParser {
     const prefixes = this.pendingPrefixes ?? NO_PREFIXES;
     // Recovery may leave the primary out; suffixes then apply to a placeholder.
     const e: A.Expr | undefined = this.SUBRULE(this.primary);
-    this.operandExpr = this.RECORDING_PHASE ? undefined : (e ?? missing(this.point(this.lastEnd())));
+    this.operandExpr = this.RECORDING_PHASE ? undefined : (e ?? this.missingHere());
     const after = this.LA(1).tokenType;
     if (this.RECORDING_PHASE || after === T.Dot || after === T.LBracket || after === T.LParen) this.MANY1(this.operandSuffix);
     if (this.RECORDING_PHASE) return undefined as never;
-    const atom = this.operandExpr ?? missing(this.point(this.lastEnd()));
+    const atom = this.operandExpr ?? this.missingHere();
     return prefixes === NO_PREFIXES ? atom : { kind: "Operand", prefixes, atom, used: 0 };
   });
 
@@ -910,8 +936,8 @@ export class AiwParser extends EmbeddedActionsParser {
         const dotEnd = this.lastEnd();
         const f = this.CONSUME(T.Name);
         if (this.RECORDING_PHASE) return;
-        const field = real(f) ? this.ident(f) : { name: "", span: this.point(dotEnd) };
-        this.operandExpr = { kind: "Field", object: e, field, span: this.span(e.span.start, Math.max(dotEnd, field.span.end)) };
+        const field = real(f) ? this.ident(f) : this.noName(dotEnd);
+        this.operandExpr = { kind: "Field", object: e, field, file: this.file, start: e.start, end: atLeast(e.start, Math.max(dotEnd, field.end)) };
       },
     },
     {
@@ -921,7 +947,7 @@ export class AiwParser extends EmbeddedActionsParser {
         const index = this.SUBRULE(this.expression);
         this.CONSUME(T.RBracket);
         if (this.RECORDING_PHASE) return;
-        this.operandExpr = { kind: "Index", object: e, index: index ?? missing(this.point(this.lastEnd())), span: this.span(e.span.start, this.lastEnd()) };
+        this.operandExpr = { kind: "Index", object: e, index: index ?? this.missingHere(), file: this.file, start: e.start, end: atLeast(e.start, this.lastEnd()) };
       },
     },
     {
@@ -929,7 +955,7 @@ export class AiwParser extends EmbeddedActionsParser {
         const e = this.operandExpr!;
         const call = this.SUBRULE(this.args);
         if (this.RECORDING_PHASE) return;
-        this.operandExpr = call === undefined ? e : { kind: "Call", callee: e, args: call.args, argsSpan: call.span, span: this.span(e.span.start, call.span.end) };
+        this.operandExpr = call === undefined ? e : { kind: "Call", callee: e, args: call.args, argsSpan: call.span, file: this.file, start: e.start, end: atLeast(e.start, call.span.end) };
       },
     },
   ];
@@ -940,7 +966,9 @@ export class AiwParser extends EmbeddedActionsParser {
     this.argsArgs = { ARGS: [result?.args] };
     this.MANY(this.argsMember);
     this.CONSUME(T.RParen);
-    return this.RECORDING_PHASE ? (undefined as never) : this.close(result!);
+    if (this.RECORDING_PHASE) return undefined as never;
+    this.close(result!.span);
+    return result!;
   });
 
   private readonly argsMember = (): void => {
@@ -955,9 +983,10 @@ export class AiwParser extends EmbeddedActionsParser {
     const start = this.RECORDING_PHASE ? 0 : name !== undefined && real(name) ? name.startOffset : this.LA(1).startOffset;
     const value = this.SUBRULE(this.expression);
     if (this.RECORDING_PHASE) return;
-    const v = value ?? missing(this.point(this.lastEnd()));
-    const span = this.span(Number.isFinite(start) ? start : v.span.start, v.span.end);
-    into?.push(name !== undefined && real(name) ? { name: this.ident(name), value: v, span } : { value: v, span });
+    const v = value ?? this.missingHere();
+    const from = Number.isFinite(start) ? start : v.start;
+    const to = atLeast(from, v.end);
+    into?.push(name !== undefined && real(name) ? { name: this.ident(name), value: v, file: this.file, start: from, end: to } : { value: v, file: this.file, start: from, end: to });
   });
 
   private readonly argName = (): IToken => {
@@ -972,13 +1001,13 @@ export class AiwParser extends EmbeddedActionsParser {
     {
       ALT: () => {
         const t = this.CONSUME(T.NumberToken);
-        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Number", value: Number(t.image), span: this.tokSpan(t) } as A.NumberLiteral);
+        return this.RECORDING_PHASE ? (undefined as never) : { kind: "Number", value: Number(t.image), file: this.file, start: this.tokStart(t), end: this.tokEnd(t) };
       },
     },
     {
       ALT: () => {
         const t = this.CONSUME(T.Duration);
-        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Duration", ms: durationMs(t.image), text: t.image, span: this.tokSpan(t) } as A.DurationLiteral);
+        return this.RECORDING_PHASE ? (undefined as never) : { kind: "Duration", ms: durationMs(t.image), text: t.image, file: this.file, start: this.tokStart(t), end: this.tokEnd(t) };
       },
     },
     {
@@ -989,9 +1018,9 @@ export class AiwParser extends EmbeddedActionsParser {
         // read here, while the token is at hand. The rest wait for compiler/strings.ts.
         const image = t.image;
         if (t.tokenType === T.StringToken && image.indexOf("\\", 1) < 0 && image.indexOf("$", 1) < 0) {
-          return { kind: "String", parts: [image.slice(1, image.length - 1)], span: this.tokSpan(t) } as A.StringLiteral;
+          return { kind: "String", parts: [image.slice(1, image.length - 1)], file: this.file, start: this.tokStart(t), end: this.tokEnd(t) };
         }
-        const node: Mutable<A.StringLiteral> = { kind: "String", parts: [], span: this.tokSpan(t) };
+        const node: Mutable<A.StringLiteral> = { kind: "String", parts: [], file: this.file, start: this.tokStart(t), end: this.tokEnd(t) };
         if (real(t)) this.strings.push({ node, token: t });
         return node;
       },
@@ -999,33 +1028,33 @@ export class AiwParser extends EmbeddedActionsParser {
     {
       ALT: () => {
         const t = this.CONSUME(T.True);
-        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Boolean", value: true, span: this.tokSpan(t) } as A.BooleanLiteral);
+        return this.RECORDING_PHASE ? (undefined as never) : { kind: "Boolean", value: true, file: this.file, start: this.tokStart(t), end: this.tokEnd(t) };
       },
     },
     {
       ALT: () => {
         const t = this.CONSUME(T.False);
-        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Boolean", value: false, span: this.tokSpan(t) } as A.BooleanLiteral);
+        return this.RECORDING_PHASE ? (undefined as never) : { kind: "Boolean", value: false, file: this.file, start: this.tokStart(t), end: this.tokEnd(t) };
       },
     },
     {
       ALT: () => {
         const t = this.CONSUME(T.Null);
-        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Null", span: this.tokSpan(t) } as A.NullLiteral);
+        return this.RECORDING_PHASE ? (undefined as never) : { kind: "Null", file: this.file, start: this.tokStart(t), end: this.tokEnd(t) };
       },
     },
     {
       ALT: () => {
         const t = this.CONSUME(T.Identifier);
         if (this.RECORDING_PHASE) return undefined as never;
-        return real(t) ? ({ kind: "Name", name: t.image, span: this.tokSpan(t) } as A.NameExpr) : missing(this.point(this.lastEnd()));
+        return real(t) ? { kind: "Name", name: t.image, file: this.file, start: t.startOffset, end: t.startOffset + t.image.length } : this.missingHere();
       },
     },
     {
       // `output` is a keyword only where a type follows; elsewhere it is a name.
       ALT: () => {
         const t = this.CONSUME(T.Output);
-        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Name", name: t.image, span: this.tokSpan(t) } as A.NameExpr);
+        return this.RECORDING_PHASE ? (undefined as never) : { kind: "Name", name: t.image, file: this.file, start: this.tokStart(t), end: this.tokEnd(t) };
       },
     },
     {
@@ -1033,7 +1062,7 @@ export class AiwParser extends EmbeddedActionsParser {
         const open = this.CONSUME(T.LParen);
         const inner = this.SUBRULE(this.expression);
         this.CONSUME(T.RParen);
-        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Paren", inner: inner ?? missing(this.point(this.lastEnd())), span: this.span(open.startOffset, this.lastEnd()) } as A.ParenExpr);
+        return this.RECORDING_PHASE ? (undefined as never) : ({ kind: "Paren", inner: inner ?? this.missingHere(), file: this.file, start: open.startOffset, end: atLeast(open.startOffset, this.lastEnd()) } as A.ParenExpr);
       },
     },
     { ALT: () => this.SUBRULE(this.listLiteral) },
@@ -1042,7 +1071,7 @@ export class AiwParser extends EmbeddedActionsParser {
 
   listLiteral = this.RULE("listLiteral", (): A.ListLiteral => {
     const open = this.CONSUME(T.LBracket);
-    const node: Mutable<A.ListLiteral> | undefined = this.RECORDING_PHASE ? undefined : { kind: "List", items: [], span: this.tokSpan(open) };
+    const node: Mutable<A.ListLiteral> | undefined = this.RECORDING_PHASE ? undefined : { kind: "List", items: [], file: this.file, start: this.tokStart(open), end: this.tokEnd(open) };
     this.MANY(() => {
       const item = this.SUBRULE(this.expression);
       if (!this.RECORDING_PHASE && item) (node!.items as A.Expr[]).push(item);
@@ -1054,15 +1083,15 @@ export class AiwParser extends EmbeddedActionsParser {
 
   recordLiteral = this.RULE("recordLiteral", (): A.RecordLiteral => {
     const open = this.CONSUME(T.LBrace);
-    const node: Mutable<A.RecordLiteral> | undefined = this.RECORDING_PHASE ? undefined : { kind: "Record", fields: [], span: this.tokSpan(open) };
+    const node: Mutable<A.RecordLiteral> | undefined = this.RECORDING_PHASE ? undefined : { kind: "Record", fields: [], file: this.file, start: this.tokStart(open), end: this.tokEnd(open) };
     this.MANY(() => {
       const key = this.CONSUME(T.Name);
       this.CONSUME(T.Colon);
       const value = this.SUBRULE(this.expression);
       if (!this.RECORDING_PHASE) {
         const k = this.ident(key);
-        const v = value ?? missing(this.point(this.lastEnd()));
-        (node!.fields as { key: A.Identifier; value: A.Expr; span: Span }[]).push({ key: k, value: v, span: this.span(k.span.start, v.span.end) });
+        const v = value ?? this.missingHere();
+        (node!.fields as A.RecordField[]).push({ key: k, value: v, file: this.file, start: k.start, end: atLeast(k.start, v.end) });
       }
       this.OPTION(this.optionalComma);
     });
@@ -1075,9 +1104,14 @@ export function real(t: IToken): boolean {
   return !t.isInsertedInRecovery && Number.isFinite(t.startOffset) && t.tokenType !== EOF;
 }
 
+/** The smaller of two offsets can only be a start: a span never ends before it starts. */
+function atLeast(start: number, end: number): number {
+  return end < start ? start : end;
+}
+
 /** An expression that recovery could not find: an empty name, never reported twice. */
 export function missing(at: Span): A.NameExpr {
-  return { kind: "Name", name: "", span: { file: at.file, start: at.start, end: at.start } };
+  return { kind: "Name", name: "", file: at.file, start: at.start, end: at.start };
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -1142,12 +1176,12 @@ function foldOperand(): A.Expr {
   if (o.used < o.prefixes.length && o.prefixes[o.used]!.image === "not") {
     const notTok = o.prefixes[o.used++]!;
     const inner = climb(NOT_OPERAND_PRECEDENCE);
-    return { kind: "Unary", operator: "not", operand: inner, span: { file: foldFile, start: notTok.startOffset, end: inner.span.end } };
+    return { kind: "Unary", operator: "not", operand: inner, file: foldFile, start: notTok.startOffset, end: inner.end };
   }
   let e = o.atom;
   for (let j = o.prefixes.length - 1; j >= o.used; j--) {
     const p = o.prefixes[j]!;
-    e = { kind: "Unary", operator: p.image === "not" ? "not" : "-", operand: e, span: { file: foldFile, start: p.startOffset, end: e.span.end } };
+    e = { kind: "Unary", operator: p.image === "not" ? "not" : "-", operand: e, file: foldFile, start: p.startOffset, end: e.end };
   }
   foldPos++;
   return e;
@@ -1161,7 +1195,7 @@ function climb(min: number): A.Expr {
     const prec = PRECEDENCE[op.op]!;
     if (prec < min) break;
     const right = climb(prec + 1);
-    left = { kind: "Binary", operator: op.op, left, right, operatorSpan: op.span, span: { file: foldFile, start: left.span.start, end: Math.max(left.span.end, right.span.end) } };
+    left = { kind: "Binary", operator: op.op, left, right, operatorSpan: op.span, file: foldFile, start: left.start, end: Math.max(left.end, right.end) };
   }
   return left;
 }

@@ -174,7 +174,7 @@ export function completionModel(a: Analysis): CompletionModel {
   const guardrails: GuardrailModel[] = [];
   for (const d of a.file.parsed.ast.declarations) {
     if (d.kind !== "GuardrailDecl") continue;
-    guardrails.push({ start: d.span.start, end: d.span.end, params: d.params.map((p) => ({ name: p.name.name, ...(p.type !== undefined ? { type: plain(typeOfTypeExpr(a, scope, p.type)) } : {}) })) });
+    guardrails.push({ start: d.start, end: d.end, params: d.params.map((p) => ({ name: p.name.name, ...(p.type !== undefined ? { type: plain(typeOfTypeExpr(a, scope, p.type)) } : {}) })) });
   }
 
   const imports: ImportModel[] = [];

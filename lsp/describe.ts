@@ -15,8 +15,8 @@ export function code(text: string): string {
   return `\`\`\`aiw\n${text}\n\`\`\``;
 }
 
-function sourceOf(file: ProgramFile, node: { span: { start: number; end: number } } | undefined): string {
-  return node ? file.source.text.slice(node.span.start, node.span.end) : "";
+function sourceOf(file: ProgramFile, node: { start: number; end: number } | undefined): string {
+  return node ? file.source.text.slice(node.start, node.end) : "";
 }
 
 function propertyText(file: ProgramFile, props: readonly A.Property[], key: string): string | undefined {

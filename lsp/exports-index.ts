@@ -25,7 +25,7 @@ export class ExportIndex {
     for (const d of file.parsed.ast.declarations) {
       if (d.name.name === "" || names.has(d.name.name)) continue;
       // A flow can be imported but nothing refers to its body: its name is all that counts.
-      names.set(d.name.name, d.kind === "FlowDecl" ? "flow" : `${d.doc ?? ""}\u0000${text.slice(d.span.start, d.span.end)}`);
+      names.set(d.name.name, d.kind === "FlowDecl" ? "flow" : `${d.doc ?? ""}\u0000${text.slice(d.start, d.end)}`);
     }
     const imports = new Map<string, Set<string> | "*">();
     for (const imp of file.imports) {

@@ -19,7 +19,7 @@ export function flowAt(a: Analysis, offset: number): { flow: FlowInfo; task: Tas
   for (let i = 0; i < decls.length; i++) {
     const d = decls[i]!;
     const next = decls[i + 1];
-    if (d.span.start <= offset && (next === undefined || offset < next.span.start)) {
+    if (d.start <= offset && (next === undefined || offset < next.start)) {
       if (d.kind === "FlowDecl") decl = d;
       break;
     }
@@ -28,7 +28,7 @@ export function flowAt(a: Analysis, offset: number): { flow: FlowInfo; task: Tas
   const flow = a.checked.flows.find((f) => f.info.decl === decl)?.info;
   if (flow === undefined) return undefined;
   let task: TaskInfo | undefined;
-  for (const t of flow.tasks.values()) if (t.decl.span.start <= offset && (task === undefined || t.decl.span.start > task.decl.span.start)) task = t;
+  for (const t of flow.tasks.values()) if (t.decl.start <= offset && (task === undefined || t.decl.start > task.decl.start)) task = t;
   return { flow, task };
 }
 

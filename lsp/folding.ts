@@ -45,8 +45,8 @@ export function foldingRanges(a: Analysis, source: SourceFile): FoldingRange[] {
   flush();
   const imports = a.file.parsed.ast.imports;
   if (imports.length > 1) {
-    const from = line(source, imports[0]!.span.start);
-    const to = line(source, imports[imports.length - 1]!.span.end);
+    const from = line(source, imports[0]!.start);
+    const to = line(source, imports[imports.length - 1]!.end);
     if (to > from) out.push({ startLine: from, endLine: to, kind: FoldingRangeKind.Imports });
   }
   return out.sort((x, y) => x.startLine - y.startLine || y.endLine - x.endLine);

@@ -16,11 +16,11 @@ export function hover(a: Analysis, source: SourceFile, offset: number): Hover | 
   const sym = symbolAt(a, offset);
   if (sym !== undefined) return { contents: { kind: MarkupKind.Markdown, value: describeTarget(a, sym.target) }, range: spanRange(source, sym.span) };
   const found = expressionAt(a.file.parsed.ast, offset);
-  if (found?.expr.kind === "Field" && found.expr.field.span.start <= offset && offset <= found.expr.field.span.end) {
+  if (found?.expr.kind === "Field" && found.expr.field.start <= offset && offset <= found.expr.field.end) {
     const where = flowAt(a, offset);
     const key = propertyKeyAround(a, offset);
     const t = where ? exprType(where.flow, where.task, found.expr, key === "guard" || key === "inject") : undefined;
-    if (t !== undefined) return { contents: { kind: MarkupKind.Markdown, value: describeField(found.expr.field.name, t) }, range: spanRange(source, found.expr.field.span) };
+    if (t !== undefined) return { contents: { kind: MarkupKind.Markdown, value: describeField(found.expr.field.name, t) }, range: spanRange(source, found.expr.field) };
   }
   const prop = propertyKeyAt(a, offset);
   if (prop !== undefined) {
@@ -47,12 +47,12 @@ function blocksOf(a: Analysis): { block: Block; properties: readonly import("../
 
 function propertyKeyAt(a: Analysis, offset: number): { block: Block; key: string; span: import("../compiler/source.ts").Span } | undefined {
   for (const { block, properties } of blocksOf(a)) {
-    for (const p of properties) if (p.key.span.start <= offset && offset <= p.key.span.end) return { block, key: p.key.name, span: p.key.span };
+    for (const p of properties) if (p.key.start <= offset && offset <= p.key.end) return { block, key: p.key.name, span: p.key };
   }
   return undefined;
 }
 
 function propertyKeyAround(a: Analysis, offset: number): string | undefined {
-  for (const { properties } of blocksOf(a)) for (const p of properties) if (p.span.start <= offset && offset <= p.span.end) return p.key.name;
+  for (const { properties } of blocksOf(a)) for (const p of properties) if (p.start <= offset && offset <= p.end) return p.key.name;
   return undefined;
 }

@@ -14,7 +14,7 @@ export function inlayHints(a: Analysis, source: SourceFile, range: Range): Inlay
   for (const { symbol, info } of a.checked.flows) {
     if (symbol.file !== a.file) continue;
     for (const t of info.tasks.values()) {
-      const name = t.decl.name.span;
+      const name = t.decl.name;
       if (name.end < from || name.start > to) continue;
       if (t.decl.properties.some((p) => p.key.name === "output" && p.typeValue !== undefined)) continue;
       if (t.valueType.kind === "error") continue;

@@ -69,7 +69,7 @@ export function symbolAt(a: Analysis, offset: number): SymbolAt | undefined {
   const own = a.sites.find((s) => s.span.start <= offset && offset <= s.span.end);
   if (own !== undefined) return { span: own.span, target: { kind: "site", file: a.file, site: own }, isDefinition: true };
   const imported = importedNameAt(a, offset);
-  if (imported !== undefined) return { span: imported.id.span, target: imported.target, isDefinition: false };
+  if (imported !== undefined) return { span: imported.id, target: imported.target, isDefinition: false };
   return undefined;
 }
 
@@ -77,7 +77,7 @@ export function symbolAt(a: Analysis, offset: number): SymbolAt | undefined {
 export function importedNameAt(a: Analysis, offset: number): { id: A.Identifier; target: Target } | undefined {
   for (const imp of a.file.imports) {
     for (const id of imp.decl.names ?? []) {
-      if (id.span.start > offset || offset > id.span.end) continue;
+      if (id.start > offset || offset > id.end) continue;
       const file = imp.target !== undefined ? a.program.files.get(imp.target) : undefined;
       const site = file ? sitesOf(file).find((s) => s.path.length === 1 && s.name === id.name) : undefined;
       return file && site ? { id, target: { kind: "site", file, site } } : undefined;
@@ -97,7 +97,7 @@ export function usesInRoot(a: Analysis, abs: string, path: readonly string[]): S
   if (path.length === 1) {
     for (const imp of a.file.imports) {
       if (imp.target !== abs) continue;
-      for (const id of imp.decl.names ?? []) if (id.name === path[0]) out.push(id.span);
+      for (const id of imp.decl.names ?? []) if (id.name === path[0]) out.push(id);
     }
   }
   return out;

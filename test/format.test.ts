@@ -28,7 +28,8 @@ const inputs = [...aiwFiles(examplesDir), ...aiwFiles(dataDir)];
 const read = (file: string) => readFileSync(file, "utf8");
 const rel = (file: string) => nodePath.relative(root, file);
 
-const SPAN_KEYS = new Set(["span", "operatorSpan", "argsSpan", "pathSpan", "returnSpan", "comments"]);
+/** Where things are (every node carries its file and offsets) and the comments: not what the file means. */
+const SPAN_KEYS = new Set(["file", "start", "end", "span", "operatorSpan", "argsSpan", "pathSpan", "returnSpan", "comments"]);
 
 /** The AST without positions and comments: what the file means. */
 function meaning(text: string, dropDocs = false): unknown {

@@ -127,7 +127,7 @@ function tagProblems(c: Compilation, ir: IrProgram): Diagnostic[] {
     if (long.length === 0) continue;
     const decl = flowDecl(c, flow);
     const prop = decl?.properties.find((p) => p.key.name === "tags");
-    const span = prop?.span ?? decl?.name.span ?? { file: flow.location.file, start: 0, end: 0 };
+    const span = prop ?? decl?.name ?? { file: flow.location.file, start: 0, end: 0 };
     for (const tag of long) {
       out.push(
         diagnostic("AIW0205", {
@@ -146,14 +146,14 @@ function flowDecl(c: Compilation, flow: IrFlow): FlowDecl | undefined {
   const file = c.program.byDisplayPath.get(flow.location.file);
   if (file === undefined) return undefined;
   const at = offsetAt(file.source, flow.location);
-  return file.parsed.ast.declarations.find((d): d is FlowDecl => d.kind === "FlowDecl" && d.name.span.start === at);
+  return file.parsed.ast.declarations.find((d): d is FlowDecl => d.kind === "FlowDecl" && d.name.start === at);
 }
 
 /** The text of a flow's declaration, found by the position of its name. */
 function flowSource(c: Compilation, flow: IrFlow): string | undefined {
   const decl = flowDecl(c, flow);
   const file = c.program.byDisplayPath.get(flow.location.file);
-  return decl === undefined || file === undefined ? undefined : file.source.text.slice(decl.span.start, decl.span.end);
+  return decl === undefined || file === undefined ? undefined : file.source.text.slice(decl.start, decl.end);
 }
 
 export { pythonString };

@@ -16,7 +16,7 @@ export const DOC_MARKER = "doc";
 export const AFTER_MARKER = "after";
 
 export function toFormatComment(c: A.Comment): FComment {
-  return { type: "Comment", kind: c.kind, value: c.text, start: c.span.start, end: c.span.end };
+  return { type: "Comment", kind: c.kind, value: c.text, start: c.start, end: c.end };
 }
 
 export function isBlockComment(c: FComment): boolean {

@@ -173,29 +173,29 @@ export function buildTree(ast: A.FileAst, tokens: readonly IToken[], comments: F
 
 function importNode(b: Brackets, d: A.ImportDecl): FImport {
   const path: FLiteral = { type: "Literal", ...at(d.pathSpan) };
-  if (d.names === undefined) return { type: "Import", path, ...at(d.span) };
+  if (d.names === undefined) return { type: "Import", path, ...at(d) };
   const items = d.names.map(ident);
-  const names: FNameList = { type: "NameList", items, ...b.pair("{", "}", d.span.start, items.at(-1)?.end) };
-  return { type: "Import", names, path, ...at(d.span) };
+  const names: FNameList = { type: "NameList", items, ...b.pair("{", "}", d.start, items.at(-1)?.end) };
+  return { type: "Import", names, path, ...at(d) };
 }
 
 function declaration(b: Brackets, d: A.Declaration): FMember {
   const name = ident(d.name);
   switch (d.kind) {
     case "TypeDecl":
-      return { type: "TypeDecl", name, body: typeNode(d.type), ...at(d.span) };
+      return { type: "TypeDecl", name, body: typeNode(d.type), ...at(d) };
     case "ModelDecl": {
       const members = [...d.ports.map(port), ...d.properties.map(property)];
-      return { type: "Model", name, body: block(b, name.end, d.span.end, members), ...at(d.span) };
+      return { type: "Model", name, body: block(b, name.end, d.end, members), ...at(d) };
     }
     case "ToolDecl": {
       const params = paramList(b, name.end, d.params);
       const returns = d.returns && typeNode(d.returns);
-      const body = d.hasBody ? block(b, maxEnd(params.end, returns), d.span.end, d.properties.map(property)) : undefined;
-      return { type: "Tool", name, params, ...(returns ? { returns } : {}), ...(body ? { body } : {}), ...at(d.span) };
+      const body = d.hasBody ? block(b, maxEnd(params.end, returns), d.end, d.properties.map(property)) : undefined;
+      return { type: "Tool", name, params, ...(returns ? { returns } : {}), ...(body ? { body } : {}), ...at(d) };
     }
     case "AgentDecl":
-      return { type: "Agent", name, body: block(b, name.end, d.span.end, d.properties.map(property)), ...at(d.span) };
+      return { type: "Agent", name, body: block(b, name.end, d.end, d.properties.map(property)), ...at(d) };
     case "GuardrailDecl":
       return {
         type: "Guardrail",
@@ -203,7 +203,7 @@ function declaration(b: Brackets, d: A.Declaration): FMember {
         params: paramList(b, name.end, d.params),
         ...(d.condition ? { condition: expr(d.condition) } : {}),
         ...(d.message ? { message: expr(d.message) } : {}),
-        ...at(d.span),
+        ...at(d),
       };
     case "FlowDecl":
       return flow(b, d, name);
@@ -219,8 +219,8 @@ function flow(b: Brackets, d: A.FlowDecl, name: FIdent): FFlow {
     ...d.templates.map((t) => task(b, t)),
   ];
   if (d.returnSpan) members.push({ type: "Return", ...(d.returnValue ? { value: expr(d.returnValue) } : {}), ...at(d.returnSpan) });
-  const body = block(b, maxEnd(params.end, returns), d.span.end, members);
-  return { type: "Flow", name, params, ...(returns ? { returns } : {}), body, ...at(d.span) };
+  const body = block(b, maxEnd(params.end, returns), d.end, members);
+  return { type: "Flow", name, params, ...(returns ? { returns } : {}), body, ...at(d) };
 }
 
 function task(b: Brackets, t: A.TaskDecl): FTask {
@@ -238,8 +238,8 @@ function task(b: Brackets, t: A.TaskDecl): FTask {
     ...(when ? { when } : {}),
     ...(variable ? { variable } : {}),
     ...(iterable ? { iterable } : {}),
-    body: block(b, headerEnd, t.span.end, t.properties.map(property)),
-    ...at(t.span),
+    body: block(b, headerEnd, t.end, t.properties.map(property)),
+    ...at(t),
   };
 }
 
@@ -260,7 +260,7 @@ function binding(p: A.Param | A.FieldDecl): FBinding {
     name: ident(p.name),
     ...(p.type ? { annotation: typeNode(p.type) } : {}),
     ...(p.defaultValue ? { value: expr(p.defaultValue) } : {}),
-    ...at(p.span),
+    ...at(p),
   };
 }
 
@@ -271,32 +271,32 @@ function property(p: A.Property): FProperty {
     ...(p.value ? { value: expr(p.value) } : {}),
     ...(p.typeValue ? { typeValue: typeNode(p.typeValue) } : {}),
     ...(p.message ? { message: expr(p.message) } : {}),
-    ...at(p.span),
+    ...at(p),
   };
 }
 
 function port(p: A.PortDecl): FPort {
   const dtype = ident(p.dtype);
-  const items = p.dims.map((d) => ({ type: "Ident" as const, name: d.text, ...at(d.span) }));
+  const items = p.dims.map((d) => ({ type: "Ident" as const, name: d.text, ...at(d) }));
   // The port ends at its `]`, so the dims run from after the dtype to the port's end.
-  const dims: FDims = { type: "Dims", items, start: dtype.end, end: p.span.end };
-  return { type: "Port", direction: ident(p.direction), name: ident(p.name), dtype, dims, ...at(p.span) };
+  const dims: FDims = { type: "Dims", items, start: dtype.end, end: p.end };
+  return { type: "Port", direction: ident(p.direction), name: ident(p.name), dtype, dims, ...at(p) };
 }
 
 function ident(id: A.Identifier): FIdent {
-  return { type: "Ident", name: id.name, ...at(id.span) };
+  return { type: "Ident", name: id.name, ...at(id) };
 }
 
 function typeNode(t: A.TypeExpr): FType {
   switch (t.kind) {
     case "NamedType":
-      return { type: "NamedType", name: ident(t.name), ...at(t.span) };
+      return { type: "NamedType", name: ident(t.name), ...at(t) };
     case "ListType":
-      return { type: "ListType", element: typeNode(t.element), ...at(t.span) };
+      return { type: "ListType", element: typeNode(t.element), ...at(t) };
     case "OptionalType":
-      return { type: "OptionalType", inner: typeNode(t.inner), ...at(t.span) };
+      return { type: "OptionalType", inner: typeNode(t.inner), ...at(t) };
     case "RecordType":
-      return { type: "RecordType", fields: t.fields.map(binding), ...at(t.span) };
+      return { type: "RecordType", fields: t.fields.map(binding), ...at(t) };
   }
 }
 
@@ -307,28 +307,28 @@ function expr(e: A.Expr): FExpr {
     case "String":
     case "Boolean":
     case "Null":
-      return { type: "Literal", ...at(e.span) };
+      return { type: "Literal", ...at(e) };
     case "Name":
-      return { type: "Ident", name: e.name, ...at(e.span) };
+      return { type: "Ident", name: e.name, ...at(e) };
     case "Field":
-      return { type: "Member", object: expr(e.object), field: ident(e.field), ...at(e.span) };
+      return { type: "Member", object: expr(e.object), field: ident(e.field), ...at(e) };
     case "Index":
-      return { type: "Index", object: expr(e.object), index: expr(e.index), ...at(e.span) };
+      return { type: "Index", object: expr(e.object), index: expr(e.index), ...at(e) };
     case "Call":
-      return { type: "Call", callee: expr(e.callee), args: { type: "Args", items: e.args.map(arg), ...at(e.argsSpan) }, ...at(e.span) };
+      return { type: "Call", callee: expr(e.callee), args: { type: "Args", items: e.args.map(arg), ...at(e.argsSpan) }, ...at(e) };
     case "Unary":
-      return { type: "Unary", operator: e.operator, operand: expr(e.operand), ...at(e.span) };
+      return { type: "Unary", operator: e.operator, operand: expr(e.operand), ...at(e) };
     case "Binary":
-      return { type: "Binary", operator: e.operator, left: expr(e.left), right: expr(e.right), ...at(e.span) };
+      return { type: "Binary", operator: e.operator, left: expr(e.left), right: expr(e.right), ...at(e) };
     case "List":
-      return { type: "List", items: e.items.map(expr), ...at(e.span) };
+      return { type: "List", items: e.items.map(expr), ...at(e) };
     case "Record":
-      return { type: "Record", fields: e.fields.map((f) => ({ type: "RecordField", key: ident(f.key), value: expr(f.value), ...at(f.span) })), ...at(e.span) };
+      return { type: "Record", fields: e.fields.map((f) => ({ type: "RecordField", key: ident(f.key), value: expr(f.value), ...at(f) })), ...at(e) };
     case "Paren":
-      return { type: "Paren", inner: expr(e.inner), ...at(e.span) };
+      return { type: "Paren", inner: expr(e.inner), ...at(e) };
   }
 }
 
 function arg(a: A.Argument): FArg {
-  return { type: "Arg", ...(a.name ? { name: ident(a.name) } : {}), value: expr(a.value), ...at(a.span) };
+  return { type: "Arg", ...(a.name ? { name: ident(a.name) } : {}), value: expr(a.value), ...at(a) };
 }
