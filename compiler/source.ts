@@ -20,16 +20,28 @@ export interface Position {
 export interface SourceFile {
   readonly path: string;
   readonly text: string;
-  /** Offsets at which each line starts (line 1 starts at 0). */
+  /** Offsets at which each line starts (line 1 starts at 0); found when first read. */
   readonly lineStarts: readonly number[];
 }
 
+/** A file's text; its lines are found only when something asks for a position (a clean `aiwc check` never does). */
 export function sourceFile(path: string, text: string): SourceFile {
+  let starts: readonly number[] | undefined;
+  return {
+    path,
+    text,
+    get lineStarts() {
+      return (starts ??= lineStartsOf(text));
+    },
+  };
+}
+
+function lineStartsOf(text: string): number[] {
   const lineStarts = [0];
   if (text.indexOf("\r") < 0) {
     // Only "\n" ends lines: let indexOf find them.
     for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
-    return { path, text, lineStarts };
+    return lineStarts;
   }
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -39,7 +51,7 @@ export function sourceFile(path: string, text: string): SourceFile {
       lineStarts.push(i + 1);
     }
   }
-  return { path, text, lineStarts };
+  return lineStarts;
 }
 
 export function positionAt(file: SourceFile, offset: number): Position {
