@@ -606,7 +606,7 @@ export interface DocComments {
  * run's text. A run belongs to the declaration that starts right after it.
  * Comments are added in text order, a window at a time (`add`); runs are
  * kept in two sorted arrays (a 10,000-task flow has 10,000 of them, which a
- * Map spread over memory) and looked up by binary search.
+ * Map spread over memory) and looked up from the last lookup on.
  */
 interface DocCommentReader extends DocComments {
   /** Reads comments[from...]. */
@@ -649,14 +649,24 @@ function docCommentReader(text: string): DocCommentReader {
     run.inRun = inRun;
     run.lastEnd = lastEnd;
   };
+  // The parser asks in source order (but for a flow parsed again whole), so
+  // each lookup starts where the last one ended: a binary search per task
+  // costs more the longer the file.
+  let at = 0;
   const get = (offset: number): string | undefined => {
-    let lo = 0;
-    let hi = targets.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (targets[mid]! < offset) lo = mid + 1;
-      else hi = mid;
+    let lo = at;
+    if (lo > 0 && targets[lo - 1]! >= offset) {
+      lo = 0;
+      let hi = targets.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (targets[mid]! < offset) lo = mid + 1;
+        else hi = mid;
+      }
+    } else {
+      while (lo < targets.length && targets[lo]! < offset) lo++;
     }
+    at = lo;
     return lo < targets.length && targets[lo] === offset ? docs[lo] : undefined;
   };
   return { add, get };
