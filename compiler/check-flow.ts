@@ -93,16 +93,13 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
   // later task asks for that task's type first (a cycle sees `unknown`; the
   // graph reports the cycle). The properties are sorted by key here, once
   // (reported by checkTask).
-  const blocks = new Map<TaskInfo, IndexedBlock>();
-  const blockOf = (t: TaskInfo): IndexedBlock => {
-    let b = blocks.get(t);
-    if (b === undefined) blocks.set(t, (b = classifyIndexed(t.decl.properties, TASK_PROPERTIES)));
-    return b;
-  };
-  const typed = new Set<TaskInfo>();
+  // By TaskInfo.index: a Map or Set keyed by task is a large hash table in a long flow.
+  const blocks = new Array<IndexedBlock | undefined>(all.length).fill(undefined);
+  const blockOf = (t: TaskInfo): IndexedBlock => (blocks[t.index] ??= classifyIndexed(t.decl.properties, TASK_PROPERTIES));
+  const typed = new Uint8Array(all.length);
   flow.ensureType = (t) => {
-    if (typed.has(t)) return;
-    typed.add(t);
+    if (typed[t.index] === 1) return;
+    typed[t.index] = 1;
     t.itemType = outputType(ctx, flow, t, blockOf(t));
     t.valueType = t.decl.forEach ? list(t.itemType) : t.itemType;
   };
