@@ -56,7 +56,7 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
   const owner = `flow '${decl.name.name}'`;
   const inputs = checkParams(ctx, scope, decl.params, owner);
   const inputByName = new Map(inputs.map((p) => [p.name, p]));
-  const flow: FlowInfo = { decl, scope, inputs, tasks: new Map(), order: [] };
+  const flow: FlowInfo = { decl, scope, inputs, tasks: new Map(), order: [], ensureType: undefined, returnType: undefined };
 
   const all = [...decl.tasks, ...decl.templates].sort((a, b) => a.start - b.start);
   for (let index = 0; index < all.length; index++) {
@@ -82,6 +82,8 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
       itemType: ERROR,
       valueType: ERROR,
       deps: new Map(),
+      tool: undefined,
+      agent: undefined,
       injects: [],
       neverRuns: false,
       index,

@@ -248,18 +248,18 @@ function topologicalOrder(graph: IndexedGraph, cyclic: Set<string>): string[] {
       if (ordered[dep] === 1) dependants[fill[dep]!++] = i;
     }
   }
-  const heap = new IndexHeap(size);
+  const heap = indexHeap(size);
   for (let n = 0; n < nodes.length; n++) {
     const i = nodes[n]!.index;
-    if (ordered[i] === 1 && remaining[i] === 0) heap.push(i);
+    if (ordered[i] === 1 && remaining[i] === 0) heapPush(heap, i);
   }
   const order: string[] = [];
   while (heap.size > 0) {
-    const i = heap.pop();
+    const i = heapPop(heap);
     order.push(graph.byIndex[i]!.name);
     for (let k = first[i]!; k < first[i + 1]!; k++) {
       const d = dependants[k]!;
-      if (--remaining[d]! === 0) heap.push(d);
+      if (--remaining[d]! === 0) heapPush(heap, d);
     }
   }
   return order;
@@ -312,40 +312,48 @@ function reportUnreachable(ctx: CheckContext, flow: FlowInfo, graph: IndexedGrap
   }
 }
 
-/** A binary min-heap of task indexes (source order). */
-class IndexHeap {
-  private readonly items: Int32Array;
-  size = 0;
-  constructor(capacity: number) {
-    this.items = new Int32Array(Math.max(1, capacity));
+/**
+ * A binary min-heap of task indexes (source order). A plain object and
+ * functions rather than a class: a class's instance shape is made as its
+ * fields are added and dies with its last instance, and the optimised code of
+ * push and pop with it (at every full GC between two checks).
+ */
+interface IndexHeap {
+  readonly items: Int32Array;
+  size: number;
+}
+
+function indexHeap(capacity: number): IndexHeap {
+  return { items: new Int32Array(Math.max(1, capacity)), size: 0 };
+}
+
+function heapPush(h: IndexHeap, x: number): void {
+  const a = h.items;
+  let i = h.size++;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (a[p]! <= x) break;
+    a[i] = a[p]!;
+    i = p;
   }
-  push(x: number): void {
-    const a = this.items;
-    let i = this.size++;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p]! <= x) break;
-      a[i] = a[p]!;
-      i = p;
-    }
-    a[i] = x;
+  a[i] = x;
+}
+
+function heapPop(h: IndexHeap): number {
+  const a = h.items;
+  const top = a[0]!;
+  const last = a[--h.size]!;
+  const n = h.size;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    const r = l + 1;
+    const m = r < n && a[r]! < a[l]! ? r : l;
+    if (a[m]! >= last) break;
+    a[i] = a[m]!;
+    i = m;
   }
-  pop(): number {
-    const a = this.items;
-    const top = a[0]!;
-    const last = a[--this.size]!;
-    const n = this.size;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const m = r < n && a[r]! < a[l]! ? r : l;
-      if (a[m]! >= last) break;
-      a[i] = a[m]!;
-      i = m;
-    }
-    if (n > 0) a[i] = last;
-    return top;
-  }
+  if (n > 0) a[i] = last;
+  return top;
 }

@@ -201,7 +201,7 @@ export class AiwParser extends EmbeddedActionsParser {
 
   private newTask(kind: "TaskDecl" | "TemplateDecl", kw: IToken, name: IToken, into: A.TaskDecl[] | undefined): Mutable<A.TaskDecl> {
     const id = this.ident(name);
-    const t: Mutable<A.TaskDecl> = this.withDoc({ kind, name: id, after: [], properties: [], file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }, kw.startOffset);
+    const t: Mutable<A.TaskDecl> = { kind, name: id, doc: this.docs.get(kw.startOffset), after: [], when: undefined, forEach: undefined, properties: [], file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) };
     into?.push(t);
     return t;
   }
@@ -279,11 +279,6 @@ export class AiwParser extends EmbeddedActionsParser {
     return node;
   }
 
-  private withDoc<N extends object>(node: N, start: number): N {
-    const doc = this.docs.get(start);
-    if (doc !== undefined) (node as { doc?: string }).doc = doc;
-    return node;
-  }
 
   // ------------------------------------------------------------ declarations
   //
@@ -361,7 +356,7 @@ export class AiwParser extends EmbeddedActionsParser {
     if (this.RECORDING_PHASE) return undefined as never;
     const pathSpan = this.tokSpan(pathTok);
     // The path is filled in with the string's value by compiler/strings.ts.
-    const node: Mutable<A.ImportDecl> = { kind: "Import", path: "", pathSpan, ...(selective ? { names } : {}), file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, pathSpan.end) };
+    const node: Mutable<A.ImportDecl> = { kind: "Import", path: "", pathSpan, names: selective ? names : undefined, file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, pathSpan.end) };
     if (real(pathTok)) this.strings.push({ node: { kind: "String", parts: [], file: this.file, start: pathSpan.start, end: pathSpan.end }, token: pathTok, importNode: node });
     return node;
   });
@@ -382,7 +377,7 @@ export class AiwParser extends EmbeddedActionsParser {
     if (this.RECORDING_PHASE) return undefined as never;
     const id = this.ident(name);
     const t: A.TypeExpr = type ?? { kind: "NamedType", name: this.noName(id.start), file: this.file, start: id.start, end: id.end };
-    return this.withDoc(this.close<A.TypeDecl>({ kind: "TypeDecl", name: id, type: t, file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }), kw.startOffset);
+    return this.close<A.TypeDecl>({ kind: "TypeDecl", name: id, doc: this.docs.get(kw.startOffset), type: t, file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) });
   });
 
   recordType = this.RULE("recordType", (): A.RecordTypeExpr => {
@@ -398,7 +393,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.FieldDecl> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.withDoc({ name: id, file: this.file, start: id.start, end: id.end }, name.startOffset);
+      node = { name: id, doc: this.docs.get(name.startOffset), type: undefined, defaultValue: undefined, file: this.file, start: id.start, end: id.end };
       into?.push(node);
     }
     this.CONSUME(T.Colon);
@@ -456,7 +451,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.ModelDecl> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.top(this.withDoc({ kind: "ModelDecl", name: id, properties: [], ports: [], file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }, kw.startOffset));
+      node = this.top({ kind: "ModelDecl", name: id, doc: this.docs.get(kw.startOffset), properties: [], ports: [], file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) });
     }
     this.CONSUME(T.LBrace);
     this.MANY(() => {
@@ -501,7 +496,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.ToolDecl> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.top(this.withDoc({ kind: "ToolDecl", name: id, params: [], properties: [], hasBody: false, file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }, kw.startOffset));
+      node = this.top({ kind: "ToolDecl", name: id, doc: this.docs.get(kw.startOffset), params: [], returns: undefined, properties: [], hasBody: false, file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) });
     }
     this.SUBRULE(this.paramList, { ARGS: [node?.params as A.Param[]] });
     this.OPTION(() => {
@@ -530,7 +525,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.Param> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.withDoc({ name: id, file: this.file, start: id.start, end: id.end }, name.startOffset);
+      node = { name: id, doc: this.docs.get(name.startOffset), type: undefined, defaultValue: undefined, file: this.file, start: id.start, end: id.end };
       into?.push(node);
     }
     this.CONSUME(T.Colon);
@@ -562,7 +557,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.Property> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(key);
-      node = { key: id, file: this.file, start: id.start, end: id.end };
+      node = { key: id, value: undefined, message: undefined, typeValue: undefined, file: this.file, start: id.start, end: id.end };
       into?.push(node);
     }
     const colon = this.CONSUME(T.Colon);
@@ -634,7 +629,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.AgentDecl> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.top(this.withDoc({ kind: "AgentDecl", name: id, properties: [], file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }, kw.startOffset));
+      node = this.top({ kind: "AgentDecl", name: id, doc: this.docs.get(kw.startOffset), properties: [], file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) });
     }
     this.SUBRULE(this.body, { ARGS: [node?.properties as A.Property[]] });
     return this.RECORDING_PHASE ? (undefined as never) : this.close(node!);
@@ -647,7 +642,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.GuardrailDecl> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.top(this.withDoc({ kind: "GuardrailDecl", name: id, params: [], file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }, kw.startOffset));
+      node = this.top({ kind: "GuardrailDecl", name: id, doc: this.docs.get(kw.startOffset), params: [], condition: undefined, message: undefined, file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) });
     }
     this.SUBRULE(this.paramList, { ARGS: [node?.params as A.Param[]] });
     this.CONSUME(T.Equals);
@@ -697,7 +692,7 @@ export class AiwParser extends EmbeddedActionsParser {
     let node: Mutable<A.FlowDecl> | undefined;
     if (!this.RECORDING_PHASE) {
       const id = this.ident(name);
-      node = this.top(this.withDoc({ kind: "FlowDecl", name: id, params: [], properties: [], tasks: [], templates: [], file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) }, kw.startOffset));
+      node = this.top({ kind: "FlowDecl", name: id, doc: this.docs.get(kw.startOffset), params: [], returns: undefined, properties: [], tasks: [], templates: [], returnValue: undefined, returnSpan: undefined, file: this.file, start: kw.startOffset, end: atLeast(kw.startOffset, id.end) });
     }
     this.SUBRULE(this.paramList, { ARGS: [node?.params as A.Param[]] });
     this.OPTION(() => {
@@ -786,7 +781,7 @@ export class AiwParser extends EmbeddedActionsParser {
     const variable = this.CONSUME2(T.Identifier);
     let forEach: { variable: A.Identifier; iterable?: A.Expr } | undefined;
     if (!this.RECORDING_PHASE) {
-      forEach = { variable: this.ident(variable) };
+      forEach = { variable: this.ident(variable), iterable: undefined };
       node!.forEach = forEach;
     }
     this.CONSUME(T.In);
