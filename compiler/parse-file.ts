@@ -12,10 +12,11 @@ export interface ParsedFile {
   readonly diagnostics: readonly Diagnostic[];
   /** Significant tokens, for editor features that work on tokens: only when asked for (they cost memory). */
   readonly tokens?: readonly IToken[];
-  readonly comments: readonly IToken[];
+  /** The comment tokens, with `tokens` (the tree has the comments as `ast.comments`). */
+  readonly comments?: readonly IToken[];
 }
 
-export function parseFile(path: string, text: string, options: { tokens: true }): ParsedFile & { readonly tokens: readonly IToken[] };
+export function parseFile(path: string, text: string, options: { tokens: true }): ParsedFile & { readonly tokens: readonly IToken[]; readonly comments: readonly IToken[] };
 export function parseFile(path: string, text: string, options?: { tokens?: boolean }): ParsedFile;
 export function parseFile(path: string, text: string, options: { tokens?: boolean } = {}): ParsedFile {
   const parsed = parseText(path, text, options);
@@ -37,8 +38,7 @@ export function parseFile(path: string, text: string, options: { tokens?: boolea
   return {
     ast: { path, imports, declarations, comments, span: { file: path, start: 0, end: text.length } },
     diagnostics,
-    ...(parsed.tokens !== undefined ? { tokens: parsed.tokens } : {}),
-    comments: parsed.comments,
+    ...(parsed.tokens !== undefined ? { tokens: parsed.tokens, comments: parsed.comments } : {}),
   };
 }
 

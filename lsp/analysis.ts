@@ -33,6 +33,11 @@ export function tokensOf(file: ProgramFile): readonly IToken[] {
   return file.parsed.tokens ?? lex(file.source.text).tokens;
 }
 
+/** The comment tokens of a file (kept with its tokens; lexed again if it was parsed without). */
+export function commentTokensOf(file: ProgramFile): readonly IToken[] {
+  return file.parsed.comments ?? lex(file.source.text).comments;
+}
+
 /** Step one: read and parse the root and everything it imports (keeping their tokens). */
 export function loadRoot(root: string, host: CompilerHost): Program {
   return loadProgram([root], host, { tokens: true });

@@ -5,7 +5,7 @@ import { FoldingRangeKind, type FoldingRange } from "vscode-languageserver";
 import type { IToken } from "chevrotain";
 import { positionAt, type SourceFile } from "../compiler/source.ts";
 import * as T from "../grammar/tokens.ts";
-import { tokensOf, type Analysis } from "./analysis.ts";
+import { commentTokensOf, tokensOf, type Analysis } from "./analysis.ts";
 
 const line = (source: SourceFile, offset: number) => positionAt(source, offset).line - 1;
 
@@ -28,7 +28,7 @@ export function foldingRanges(a: Analysis, source: SourceFile): FoldingRange[] {
     if (run !== undefined && run.to > run.from) out.push({ startLine: run.from, endLine: run.to, kind: FoldingRangeKind.Comment });
     run = undefined;
   };
-  for (const c of a.file.parsed.comments) {
+  for (const c of commentTokensOf(a.file)) {
     const from = line(source, c.startOffset);
     const to = line(source, c.startOffset + c.image.length);
     if (c.tokenType === T.BlockComment) {

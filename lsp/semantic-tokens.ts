@@ -7,7 +7,7 @@ import type { IToken } from "chevrotain";
 import type { Reference } from "../compiler/check-context.ts";
 import { positionAt, type SourceFile } from "../compiler/source.ts";
 import * as T from "../grammar/tokens.ts";
-import { tokensOf, type Analysis } from "./analysis.ts";
+import { commentTokensOf, tokensOf, type Analysis } from "./analysis.ts";
 import { TOKEN_TYPES } from "./semantic-legend.ts";
 import { referencesInRoot, resolveReference } from "./symbol-at.ts";
 
@@ -47,7 +47,7 @@ export function semanticTokens(a: Analysis, source: SourceFile): SemanticTokens 
   }
   const builder = new SemanticTokensBuilder();
   const tokens = tokensOf(a.file);
-  const all: IToken[] = [...tokens, ...a.file.parsed.comments].sort((x, y) => x.startOffset - y.startOffset);
+  const all: IToken[] = [...tokens, ...commentTokensOf(a.file)].sort((x, y) => x.startOffset - y.startOffset);
   for (let i = 0; i < all.length; i++) {
     const t = all[i]!;
     const classified = classify(t, all[i + 1], names);
