@@ -8,7 +8,105 @@ export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lex
 
 /** Any word: an identifier or a keyword. Property and field names accept keywords. */
 export const Name = createToken({ name: "Name", pattern: Lexer.NA, label: "a name" });
-export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Name], label: "a name" });
+export const Identifier = createToken({
+  name: "Identifier",
+  pattern: { exec: matchIdentifier },
+  start_chars_hint: [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"],
+  line_breaks: false,
+  categories: [Name],
+  label: "a name",
+});
+
+/** What matchIdentifier returns; Chevrotain reads its [0] at once, so one array serves every match. */
+const identifierMatch = [""] as unknown as CustomPatternMatcherReturn & string[];
+
+function isIdentifierStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+
+function isIdentifierPart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+/** `[A-Za-z_][A-Za-z0-9_]*`, its image taken from the name table. */
+function matchIdentifier(text: string, offset: number): CustomPatternMatcherReturn | null {
+  let c = text.charCodeAt(offset);
+  if (!isIdentifierStart(c)) return null;
+  let hash = c;
+  let end = offset + 1;
+  while (isIdentifierPart((c = text.charCodeAt(end)))) {
+    hash = (Math.imul(hash, 31) + c) | 0;
+    end++;
+  }
+  identifierMatch[0] = internName(text, offset, end, hash);
+  return identifierMatch;
+}
+
+/**
+ * Names seen by the lexer, so that each distinct name is one string: a long
+ * flow says `t12`, `text` or `run` thousands of times, and a string per
+ * occurrence was a fifth of what its tree kept. An open-addressing table by
+ * a hash of the characters, looked up before any string is made; emptied
+ * when it holds NAME_TABLE_LIMIT names, so it never grows without bound.
+ */
+const NAME_TABLE_LIMIT = 1 << 16;
+let nameSlots: (string | undefined)[] = new Array<string | undefined>(1024).fill(undefined);
+let nameHashes = new Int32Array(1024);
+let nameCount = 0;
+
+function internName(text: string, start: number, end: number, hash: number): string {
+  const length = end - start;
+  let mask = nameSlots.length - 1;
+  let i = hash & mask;
+  for (;;) {
+    const s = nameSlots[i];
+    if (s === undefined) break;
+    if (nameHashes[i] === hash && s.length === length && sameChars(s, text, start, length)) return s;
+    i = (i + 1) & mask;
+  }
+  const name = text.slice(start, end);
+  if (nameCount >= NAME_TABLE_LIMIT) {
+    nameSlots = new Array<string | undefined>(1024).fill(undefined);
+    nameHashes = new Int32Array(1024);
+    nameCount = 0;
+  } else if ((nameCount + 1) * 2 > nameSlots.length) {
+    growNameTable();
+  } else {
+    nameSlots[i] = name;
+    nameHashes[i] = hash;
+    nameCount++;
+    return name;
+  }
+  mask = nameSlots.length - 1;
+  i = hash & mask;
+  while (nameSlots[i] !== undefined) i = (i + 1) & mask;
+  nameSlots[i] = name;
+  nameHashes[i] = hash;
+  nameCount++;
+  return name;
+}
+
+function sameChars(s: string, text: string, start: number, length: number): boolean {
+  for (let k = 0; k < length; k++) if (s.charCodeAt(k) !== text.charCodeAt(start + k)) return false;
+  return true;
+}
+
+function growNameTable(): void {
+  const oldSlots = nameSlots;
+  const oldHashes = nameHashes;
+  const size = oldSlots.length * 2;
+  nameSlots = new Array<string | undefined>(size).fill(undefined);
+  nameHashes = new Int32Array(size);
+  const mask = size - 1;
+  for (let k = 0; k < oldSlots.length; k++) {
+    const s = oldSlots[k];
+    if (s === undefined) continue;
+    let i = oldHashes[k]! & mask;
+    while (nameSlots[i] !== undefined) i = (i + 1) & mask;
+    nameSlots[i] = s;
+    nameHashes[i] = oldHashes[k]!;
+  }
+}
 
 function keyword(word: string, operator = false): TokenType {
   return createToken({

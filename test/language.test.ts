@@ -14,6 +14,7 @@ import type { Diagnostic } from "../compiler/diagnostics.ts";
 import type { DiagnosticCode } from "../compiler/diagnostic-codes.ts";
 import type * as I from "../compiler/ir.ts";
 import { parseFile } from "../compiler/parse-file.ts";
+import { lex } from "../grammar/parse.ts";
 import { positionAt, sourceFile, type Span } from "../compiler/source.ts";
 
 const MAIN = "/virtual/main.aiw";
@@ -1414,6 +1415,31 @@ flow second(p: string) {
 });
 
 // -------------------------------------------------------- names in the IR
+
+describe("names in the lexer", () => {
+  it("a keyword with more letters after it is one name (longer_alt)", () => {
+    const { tokens } = lex("agentName taskx flow_1 in inner task");
+    expect(tokens.map((t) => [t.image, t.tokenType.name])).toEqual([
+      ["agentName", "Identifier"],
+      ["taskx", "Identifier"],
+      ["flow_1", "Identifier"],
+      ["in", "In"],
+      ["inner", "Identifier"],
+      ["task", "Task"],
+    ]);
+  });
+
+  it("every name keeps its image while the name table grows, collides and is emptied", () => {
+    // More distinct names than the table holds (it is emptied at 65,536),
+    // each said twice, with names that differ only in their last characters.
+    const names = Array.from({ length: 70_000 }, (_, i) => `n${i.toString(36)}_${i % 7}`);
+    const text = [...names, ...names.slice().reverse()].join(" ");
+    const { tokens, errors } = lex(text);
+    expect(errors).toEqual([]);
+    expect(tokens.map((t) => t.image)).toEqual([...names, ...names.slice().reverse()]);
+    expect(tokens.every((t) => text.slice(t.startOffset, t.startOffset + t.image.length) === t.image)).toBe(true);
+  });
+});
 
 describe("names in the IR", () => {
   // Bug (compiler/lower.ts): the IR keys types, tools and flows by their bare
