@@ -158,10 +158,13 @@ function lexError(text: string, offset: number, length: number): SyntaxError {
  * as the parser needs them, so a long file's tokens need not all be alive at
  * once. Windows end at line starts: no token but whitespace and block
  * comments spans lines, so a file with no `/*` is lexed in windows and any
- * other in one piece. Indices are into `buf`, which `drop` shortens.
+ * other in one piece. Indices are into `buf`, whose first `count` entries are
+ * the tokens (`drop` moves them to the front); the array keeps its length,
+ * so appending and dropping allocate nothing once it is large enough.
  */
 class TokenWindows {
   buf: IToken[] = [];
+  count = 0;
   private lexedTo = 0;
   private text = "";
   private window = 0;
@@ -171,6 +174,7 @@ class TokenWindows {
   /** Starts on a new text; what lexing finds besides tokens goes to `found`. */
   begin(text: string, window: number, found: LexFindings): void {
     this.buf = [];
+    this.count = 0;
     this.lexedTo = 0;
     this.text = text;
     this.window = window;
@@ -189,7 +193,7 @@ class TokenWindows {
 
   /** Whether buf[i] exists, lexing more of the text if needed. */
   has(i: number): boolean {
-    while (i >= this.buf.length) {
+    while (i >= this.count) {
       const text = this.text;
       if (this.lexedTo >= text.length) return false;
       let end = this.lexedTo + this.window;
@@ -202,24 +206,46 @@ class TokenWindows {
       const tokens = lexRange(text, this.lexedTo, end, this.found);
       this.docs.add(this.found.comments, commentsBefore);
       this.lexedTo = end;
-      this.buf = this.buf.length === 0 ? tokens : this.buf.concat(tokens);
+      // Appended in place (and dropped in place below): a new array per
+      // window was 8 bytes per token per copy, for every token of the file.
+      if (this.count === 0) {
+        this.buf = tokens;
+        this.count = tokens.length;
+      } else {
+        const buf = this.buf;
+        let n = this.count;
+        for (let k = 0; k < tokens.length; k++) {
+          if (n < buf.length) buf[n] = tokens[k]!;
+          else buf.push(tokens[k]!);
+          n++;
+        }
+        this.count = n;
+      }
     }
     return true;
   }
 
+  /** The tokens, when the whole text was lexed in one window (nothing dropped). */
+  all(): IToken[] {
+    this.buf.length = this.count;
+    return this.buf;
+  }
+
   /** Forgets buf[0, i) (when that is at least half of buf); returns how far indices moved. */
   drop(i: number): number {
-    if (i < 4096 || i * 2 < this.buf.length) return 0;
-    this.buf = this.buf.slice(i);
+    if (i < 4096 || i * 2 < this.count) return 0;
+    this.buf.copyWithin(0, i, this.count);
+    this.count -= i;
     return i;
   }
 
   /** Puts back the tokens of text[start, buf[i].startOffset) before buf[i] (lexed again); returns the new index of `start`'s token. */
   restore(start: number, i: number): number {
-    const upTo = i < this.buf.length ? this.buf[i]!.startOffset : this.lexedTo;
+    const upTo = i < this.count ? this.buf[i]!.startOffset : this.lexedTo;
     const again = T.aiwLexer.tokenize(this.text.slice(start, upTo)).tokens;
     for (const t of again) t.startOffset += start;
-    this.buf = again.concat(this.buf.slice(i));
+    this.buf = again.concat(this.buf.slice(i, this.count));
+    this.count = this.buf.length;
     return 0;
   }
 }
@@ -297,7 +323,7 @@ export function parseText(file: string, text: string, options: { tokens?: boolea
     // Keep nothing of this file in the parser but its strings (read next, by compiler/strings.ts).
     strings = parser.strings;
     parser.release();
-    tokens = source.buf;
+    tokens = source.all();
     source.release();
     scan.tooDeep = undefined;
   }
@@ -338,7 +364,7 @@ function scanPiece(source: TokenWindows, i: number, split: boolean, scan: Scan):
   let tooDeep: IToken | undefined;
   let memberNext = false;
   let buf = source.buf;
-  let count = buf.length;
+  let count = source.count;
   let j = i;
   for (;;) {
     const t = buf[j]!;
@@ -356,7 +382,7 @@ function scanPiece(source: TokenWindows, i: number, split: boolean, scan: Scan):
     if (j >= count) {
       if (!source.has(j)) break;
       buf = source.buf;
-      count = buf.length;
+      count = source.count;
     }
     const next = buf[j]!.tokenType;
     if (isDeclarationKeyword(next) && startsDeclaration(source, j)) break;
