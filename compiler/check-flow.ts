@@ -109,9 +109,10 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
   // cache (in a long flow, a pass per step reads the whole tree from memory
   // each time). Types of other tasks are computed when first read.
   const inputsRead = new Set<string>();
+  const envs: TaskEnvs = { ctx, flow, task: undefined, inputsRead, slots: [undefined, undefined, undefined, undefined] };
   for (const t of flow.tasks.values()) {
     flow.ensureType(t);
-    checkTask(ctx, flow, t, inputsRead, blockOf(t));
+    checkTask(ctx, flow, t, envs, blockOf(t));
   }
 
   checkFlowProperties(ctx, decl, owner);
@@ -199,26 +200,39 @@ function addTaskDep(t: TaskInfo, name: string, span: Span): void {
 
 /** The environment of one property of a task: reads of other tasks are its dependencies. */
 interface TaskEnv extends FlowEnv {
-  readonly task: TaskInfo;
+  task: TaskInfo;
+  loopVar: FlowEnv["loopVar"];
+  iterType: Type;
   /** Where the expression is, for messages: "'run'", "a guard", ... (set before each expression is checked). */
   what: string;
 }
 
-/** A task's environments, one per kind (its own name as one item or not, with the loop variable or not). */
+/**
+ * The environments of a flow's task expressions, one per kind (the task's own
+ * name as one item or not, with the loop variable or not), made when first
+ * needed and moved on to each task in turn (`task`): nothing per task.
+ * checkTask is not re-entered (other tasks' types are inferred with envFor).
+ */
 interface TaskEnvs {
   readonly ctx: CheckContext;
   readonly flow: FlowInfo;
-  readonly task: TaskInfo;
+  task: TaskInfo | undefined;
   readonly inputsRead: Set<string>;
   readonly slots: (TaskEnv | undefined)[];
 }
 
-/** The environment for one expression of a task (`what` names where it is); made once per kind and reused. */
+/** The environment for one expression of the current task (`what` names where it is). */
 function taskEnv(envs: TaskEnvs, what: string, self: "none" | "item", loopVariable: boolean): ExprEnv {
   const slot = (self === "item" ? 2 : 0) + (loopVariable ? 1 : 0);
+  const task = envs.task!;
   let e = envs.slots[slot];
-  if (e === undefined) {
-    const { ctx, flow, task } = envs;
+  if (e !== undefined && e.task !== task) {
+    const loopVar = loopVariable ? task.decl.forEach : undefined;
+    e.task = task;
+    e.loopVar = loopVar;
+    e.iterType = loopVar ? loopElementType(envs.ctx, envs.flow, task) : ERROR;
+  } else if (e === undefined) {
+    const { ctx, flow } = envs;
     const loopVar = loopVariable ? task.decl.forEach : undefined;
     e = {
       ctx,
@@ -290,13 +304,12 @@ function outputType(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, block: Index
   return inferExpr(envFor(ctx, flow, t, { self: "none", loopVariable: true, reporting: false }), run);
 }
 
-function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, inputsRead: Set<string>, block: IndexedBlock): void {
+function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, envs: TaskEnvs, block: IndexedBlock): void {
   const decl = t.decl;
   // Reported only when there is something to report: the owner's name is made only then.
   if (block.issues !== undefined || block.firsts[TASK_KEY.run] === undefined) reportIndexed(ctx, block, TASK_PROPERTIES, taskOwner(t), decl.name);
   const found = block.firsts;
-  // The environments of the task's expressions, made when first needed (no closures per task).
-  const envs: TaskEnvs = { ctx, flow, task: t, inputsRead, slots: [undefined, undefined, undefined, undefined] };
+  envs.task = t;
 
   // after a, b
   for (let i = 0; i < decl.after.length; i++) {
