@@ -234,8 +234,11 @@ class TokenWindows {
   /** Forgets buf[0, i) (when that is at least half of buf); returns how far indices moved. */
   drop(i: number): number {
     if (i < 4096 || i * 2 < this.count) return 0;
-    this.buf.copyWithin(0, i, this.count);
-    this.count -= i;
+    // A loop, not copyWithin (a generic builtin, many times slower on arrays).
+    const buf = this.buf;
+    const n = this.count - i;
+    for (let k = 0; k < n; k++) buf[k] = buf[i + k]!;
+    this.count = n;
     return i;
   }
 
