@@ -28,17 +28,10 @@ export function parseFile(path: string, text: string, options: { tokens?: boolea
     if (d.kind === "Import") imports.push(d);
     else declarations.push(d);
   }
-  const comments: A.Comment[] = parsed.comments.map((c) => ({
-    kind: c.tokenType.name === "DocComment" ? "doc" : c.tokenType.name === "BlockComment" ? "block" : "line",
-    text: c.image,
-    file: path,
-    start: c.startOffset,
-    end: c.startOffset + c.image.length,
-  }));
   return {
-    ast: { path, imports, declarations, comments, span: { file: path, start: 0, end: text.length } },
+    ast: { path, imports, declarations, comments: parsed.comments, span: { file: path, start: 0, end: text.length } },
     diagnostics,
-    ...(parsed.tokens !== undefined ? { tokens: parsed.tokens, comments: parsed.comments } : {}),
+    ...(parsed.tokens !== undefined ? { tokens: parsed.tokens, comments: parsed.commentTokens! } : {}),
   };
 }
 

@@ -26,7 +26,9 @@ export interface SyntaxError {
 export interface ParsedText {
   /** Significant tokens (no comments, no whitespace), when asked for. */
   readonly tokens?: readonly IToken[];
-  readonly comments: readonly IToken[];
+  /** The comment tokens, with `tokens`. */
+  readonly commentTokens?: readonly IToken[];
+  readonly comments: readonly A.Comment[];
   readonly declarations: readonly (A.Declaration | A.ImportDecl)[];
   /** String literals whose escapes and interpolations are still to be read. */
   readonly strings: readonly PendingString[];
@@ -58,7 +60,11 @@ function startsMember(source: TokenWindows, i: number): boolean {
 
 /** What lexing a file finds besides its significant tokens, in the order grammar/parse.ts reports it. */
 interface LexFindings {
-  comments: IToken[];
+  /** Where spans say comments are. */
+  readonly file: string;
+  readonly comments: A.Comment[];
+  /** The comment tokens too, when asked for (else they die with their window). */
+  readonly commentTokens: IToken[] | undefined;
   /** Characters that are not part of the language. */
   readonly characterErrors: SyntaxError[];
   /** `#` comments and `;`. */
@@ -67,8 +73,8 @@ interface LexFindings {
   readonly stringErrors: SyntaxError[];
 }
 
-function noFindings(): LexFindings {
-  return { comments: [], characterErrors: [], slipErrors: [], stringErrors: [] };
+function noFindings(file = "", commentTokens = false): LexFindings {
+  return { file, comments: [], commentTokens: commentTokens ? [] : undefined, characterErrors: [], slipErrors: [], stringErrors: [] };
 }
 
 function findingErrors(f: LexFindings): SyntaxError[] {
@@ -76,9 +82,9 @@ function findingErrors(f: LexFindings): SyntaxError[] {
 }
 
 export function lex(text: string): { tokens: IToken[]; comments: IToken[]; errors: SyntaxError[] } {
-  const found = noFindings();
+  const found = noFindings("", true);
   const tokens = lexRange(text, 0, text.length, found);
-  return { tokens, comments: found.comments, errors: findingErrors(found) };
+  return { tokens, comments: found.commentTokens!, errors: findingErrors(found) };
 }
 
 /**
@@ -129,8 +135,14 @@ function lexRange(text: string, start: number, end: number, found: LexFindings):
       });
     }
   }
-  if (found.comments.length === 0) found.comments = comments;
-  else for (const c of comments) found.comments.push(c);
+  const file = found.file;
+  for (let i = 0; i < comments.length; i++) {
+    const c = comments[i]!;
+    const tt = c.tokenType;
+    const at = c.startOffset;
+    found.comments.push({ kind: tt === T.DocComment ? "doc" : tt === T.BlockComment ? "block" : "line", text: c.image, file, start: at, end: at + c.image.length });
+  }
+  if (found.commentTokens !== undefined) for (let i = 0; i < comments.length; i++) found.commentTokens.push(comments[i]!);
   return tokens;
 }
 
@@ -280,7 +292,7 @@ export const MIN_PIECE = 2048;
  */
 export function parseText(file: string, text: string, options: { tokens?: boolean } = {}): ParsedText {
   const keep = options.tokens === true;
-  const found = noFindings();
+  const found = noFindings(file, keep);
   const source = windows;
   source.begin(text, keep || text.includes("/*") ? text.length : WINDOW, found);
   parser.begin(file, source.docComments);
@@ -330,7 +342,7 @@ export function parseText(file: string, text: string, options: { tokens?: boolea
     source.release();
     scan.tooDeep = undefined;
   }
-  return { ...(keep ? { tokens } : {}), comments: found.comments, declarations: run.declarations, strings, errors: [...findingErrors(found), ...run.errors] };
+  return { ...(keep ? { tokens, commentTokens: found.commentTokens! } : {}), comments: found.comments, declarations: run.declarations, strings, errors: [...findingErrors(found), ...run.errors] };
 }
 
 /** The state of one parseText call. */
@@ -639,7 +651,7 @@ export interface DocComments {
  */
 interface DocCommentReader extends DocComments {
   /** Reads comments[from...]. */
-  add(comments: readonly IToken[], from: number): void;
+  add(comments: readonly A.Comment[], from: number): void;
 }
 
 function docCommentReader(text: string): DocCommentReader {
@@ -648,19 +660,19 @@ function docCommentReader(text: string): DocCommentReader {
   // The run so far, its lines joined by "\n" ("" and inRun false when none);
   // while in a run, its entry is the last one, moved on at each line.
   const run = { joined: "", inRun: false, lastEnd: -1 };
-  const add = (comments: readonly IToken[], from: number): void => {
+  const add = (comments: readonly A.Comment[], from: number): void => {
     let { joined, inRun, lastEnd } = run;
     for (let i = from; i < comments.length; i++) {
       const c = comments[i]!;
-      if (c.tokenType !== T.DocComment) {
+      if (c.kind !== "doc") {
         inRun = false;
         continue;
       }
-      if (inRun && !onlyWhitespace(text, lastEnd, c.startOffset)) inRun = false;
-      const image = c.image;
+      if (inRun && !onlyWhitespace(text, lastEnd, c.start)) inRun = false;
+      const image = c.text;
       // The text after "///" and one optional space.
       const line = image.charCodeAt(3) === 32 ? image.slice(4) : image.slice(3);
-      lastEnd = endOf(c);
+      lastEnd = c.end;
       let next = lastEnd;
       while (next < text.length && isSpace(text.charCodeAt(next))) next++;
       if (inRun) {

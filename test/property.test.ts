@@ -437,7 +437,7 @@ function parsedWithoutTokens(p: ParsedText): unknown {
     declarations: p.declarations,
     errors: p.errors,
     strings: p.strings.map((s) => ({ node: s.node, token: tok(s.token), importNode: s.importNode })),
-    comments: p.comments.map(tok),
+    comments: p.comments,
   };
 }
 
