@@ -17,6 +17,17 @@ import type { Span } from "./source.ts";
 import { didYouMean, nearNames } from "./suggest.ts";
 import { ERROR, JSON_TYPE, NUMBER, STRING, isAssignable, list, nonNull, typeToString, type Type } from "./types.ts";
 
+/**
+ * A task that another waits for, and the places that say so. A list and not
+ * a Map per task: a Map is three objects that are made young (builtins are
+ * never allocated in the old generation), and a long flow's ten thousand of
+ * them were the biggest part of what a young-generation scavenge copied.
+ */
+export interface TaskDep {
+  readonly name: string;
+  readonly spans: Span[];
+}
+
 export interface TaskInfo {
   readonly name: string;
   readonly decl: A.TaskDecl;
@@ -25,8 +36,8 @@ export interface TaskInfo {
   itemType: Type;
   /** What other tasks read: itemType, or a list of it for a fan-out task. */
   valueType: Type;
-  /** Tasks this one waits for, each with the places that say so. */
-  readonly deps: Map<string, Span[]>;
+  /** Tasks this one waits for, in the order first met, each with the places that say so. */
+  readonly deps: TaskDep[];
   tool?: ToolSignature;
   agent?: DeclSymbol;
   /** Templates it may inject (its `inject:` candidates). */
@@ -81,7 +92,7 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
       isTemplate: t.kind === "TemplateDecl",
       itemType: ERROR,
       valueType: ERROR,
-      deps: new Map(),
+      deps: [],
       tool: undefined,
       agent: undefined,
       injects: [],
@@ -193,9 +204,14 @@ function taskOwner(t: TaskInfo): string {
 }
 
 function addTaskDep(t: TaskInfo, name: string, span: Span): void {
-  const spans = t.deps.get(name);
-  if (spans) spans.push(span);
-  else t.deps.set(name, [span]);
+  const deps = t.deps;
+  for (let i = 0; i < deps.length; i++) {
+    if (deps[i]!.name === name) {
+      deps[i]!.spans.push(span);
+      return;
+    }
+  }
+  deps.push({ name, spans: [span] });
 }
 
 /** The environment of one property of a task: reads of other tasks are its dependencies. */

@@ -22,7 +22,7 @@ export function dependencyEdges(flow: FlowInfo): Map<string, Map<string, Span[]>
   }
   for (const t of flow.tasks.values()) {
     const deps = new Map<string, Span[]>();
-    for (const [d, spans] of t.deps) if (flow.tasks.has(d)) deps.set(d, spans);
+    for (const { name: d, spans } of t.deps) if (flow.tasks.has(d)) deps.set(d, spans);
     if (injectorsOf !== undefined) {
       const injectors = t.isTemplate ? (injectorsOf.get(t.name) ?? []) : [];
       for (const inj of injectors) if (!deps.has(inj)) deps.set(inj, [t.decl.name]);
@@ -76,7 +76,8 @@ function indexGraph(flow: FlowInfo, edges: Map<string, Map<string, Span[]>> | un
     const t = nodes[i]!;
     from[t.index] = successors.length;
     // The keys dependencyEdges would give this task: its dependencies that are tasks of the flow.
-    (edges !== undefined ? edges.get(t.name)! : t.deps).forEach(collectSuccessor);
+    if (edges !== undefined) edges.get(t.name)!.forEach(collectSuccessor);
+    else for (let k = 0; k < t.deps.length; k++) collectSuccessor(undefined, t.deps[k]!.name);
     to[t.index] = successors.length;
   }
   collectTasks = undefined;

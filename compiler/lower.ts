@@ -511,8 +511,7 @@ type Mutable<X> = { -readonly [K in keyof X]: X[K] };
 function dependsOn(flow: FlowInfo, t: TaskInfo): string[] {
   depsFlow = flow;
   depsOut = [];
-  // forEach with a function that is not a closure: no iterator or closure per task.
-  t.deps.forEach(collectDep);
+  for (let i = 0; i < t.deps.length; i++) collectDep(t.deps[i]!.name);
   const deps = depsOut;
   depsFlow = undefined;
   depsOut = [];
@@ -526,7 +525,7 @@ function dependsOn(flow: FlowInfo, t: TaskInfo): string[] {
 let depsFlow: FlowInfo | undefined;
 let depsOut: string[] = [];
 
-function collectDep(_spans: unknown, name: string): void {
+function collectDep(name: string): void {
   if (!depsFlow!.tasks.get(name)?.isTemplate) depsOut.push(name);
 }
 

@@ -126,7 +126,7 @@ export function describeTarget(a: Analysis, target: Target): string {
       const facts: string[] = [];
       if (info?.tool) facts.push(`runs \`${info.tool.name}\``);
       if (info?.agent) facts.push(`as agent \`${info.agent.name}\``);
-      if (info && info.deps.size > 0) facts.push(`after ${[...info.deps.keys()].map((n) => `\`${n}\``).join(", ")}`);
+      if (info && info.deps.length > 0) facts.push(`after ${info.deps.map((d) => `\`${d.name}\``).join(", ")}`);
       if (facts.length > 0) parts.push(`${facts.join(" ")[0]!.toUpperCase()}${facts.join(" ").slice(1)}.`);
       const description = site.task ? constantString(site.task.properties, "description") : undefined;
       if (description) parts.push(description);
