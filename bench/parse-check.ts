@@ -3,8 +3,9 @@
 // the IR) on a generated N-task flow, side by side with js-yaml loading the
 // same workflow written as dag-factory YAML. See bench/README.md.
 //
-//   node --expose-gc bench/parse-check.ts [--runs 7] [--warmup 3] [--warmup-ms 1000] [--min-sample-ms 100] [--sizes 100,1000,10000] [--json] [--emit DIR] [--strict]
+//   node --expose-gc bench/parse-check.ts [--processes 3] [--runs 7] [--warmup 3] [--warmup-ms 1000] [--min-sample-ms 100] [--sizes 100,1000,10000] [--json] [--emit DIR] [--strict]
 
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as nodePath from "node:path";
@@ -250,6 +251,8 @@ interface Growth {
   readonly aiwFull: number;
   readonly aiwCompile: number;
   readonly yaml: number;
+  /** aiwFull growth in each process (one entry when measured in one process). */
+  readonly aiwFullPerProcess: readonly number[];
 }
 
 function growthOf(results: readonly SizeResult[]): Growth[] {
@@ -265,9 +268,53 @@ function growthOf(results: readonly SizeResult[]): Growth[] {
       aiwFull: b.aiwFull.median / a.aiwFull.median,
       aiwCompile: b.aiwCompile.median / a.aiwCompile.median,
       yaml: b.yaml.median / a.yaml.median,
+      aiwFullPerProcess: [b.aiwFull.median / a.aiwFull.median],
     });
   }
   return g;
+}
+
+interface ProcessRun {
+  readonly results: readonly SizeResult[];
+  readonly growth: readonly Growth[];
+}
+
+const medianOf = (xs: readonly number[]): number => stat([...xs]).median;
+
+/**
+ * One result from several processes. Timings vary more from one process to
+ * the next (code placement, when the JIT and the GC kick in) than between the
+ * samples of one process, so each process measures every size, and the
+ * figures are the medians over processes: times, and the ratios and growths
+ * each process found (both sides of a ratio come from the same process).
+ */
+function combine(runs: readonly ProcessRun[]): ProcessRun {
+  const first = runs[0]!;
+  const across = (f: (r: SizeResult) => Stat, i: number): Stat => {
+    const stats = runs.map((run) => f(run.results[i]!));
+    return { median: medianOf(stats.map((x) => x.median)), min: Math.min(...stats.map((x) => x.min)), samples: stats.map((x) => x.median) };
+  };
+  const results = first.results.map((r, i): SizeResult => ({
+    ...r,
+    aiwParse: across((x) => x.aiwParse, i),
+    aiwFull: across((x) => x.aiwFull, i),
+    aiwCompile: across((x) => x.aiwCompile, i),
+    yaml: across((x) => x.yaml, i),
+    ratio: medianOf(runs.map((run) => run.results[i]!.ratio)),
+    compileRatio: medianOf(runs.map((run) => run.results[i]!.compileRatio)),
+  }));
+  const growth = first.growth.map((g, i): Growth => {
+    const each = (f: (x: Growth) => number): number => medianOf(runs.map((run) => f(run.growth[i]!)));
+    return {
+      ...g,
+      aiwParse: each((x) => x.aiwParse),
+      aiwFull: each((x) => x.aiwFull),
+      aiwCompile: each((x) => x.aiwCompile),
+      yaml: each((x) => x.yaml),
+      aiwFullPerProcess: runs.map((run) => run.growth[i]!.aiwFull),
+    };
+  });
+  return { results, growth };
 }
 
 // ------------------------------------------------------------------- output
@@ -289,7 +336,8 @@ function cpuModel(): string {
 
 function markdown(results: readonly SizeResult[], growth: readonly Growth[], verdict: Verdict, meta: Meta): string {
   const lines: string[] = [];
-  lines.push(`Node ${meta.node}, ${meta.cpuModel}, ${meta.cpus} CPUs; ${meta.runs} runs per size after at least ${meta.warmup} warm-up runs and ${meta.warmupMs} ms; a sample repeats a fast call until it lasts ${meta.minSampleMs} ms; GC forced between runs: ${meta.gcForced ? "yes" : "no (run node with --expose-gc)"}. Times in ms, median (min).`);
+  const where = meta.processes > 1 ? `${meta.processes} processes, one after another, each measuring every size: medians over processes of each process's median (and the least sample); ` : "";
+  lines.push(`Node ${meta.node}, ${meta.cpuModel}, ${meta.cpus} CPUs; ${where}${meta.runs} runs per size after at least ${meta.warmup} warm-up runs and ${meta.warmupMs} ms; a sample repeats a fast call until it lasts ${meta.minSampleMs} ms; GC forced between runs: ${meta.gcForced ? "yes" : "no (run node with --expose-gc)"}. Times in ms, median (min).`);
   lines.push("");
   lines.push("| tasks | .aiw lines | YAML lines | aiw parse | aiw parse+check | aiw + lowering | js-yaml load | ratio (parse+check / js-yaml) | ratio (+ lowering / js-yaml) |");
   lines.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -300,9 +348,11 @@ function markdown(results: readonly SizeResult[], growth: readonly Growth[], ver
   }
   if (growth.length > 0) {
     lines.push("");
-    lines.push("| growth | aiw parse | aiw parse+check | aiw + lowering | js-yaml load | limit |");
-    lines.push("|---|---:|---:|---:|---:|---:|");
-    for (const g of growth) lines.push(`| ${int(g.from)} → ${int(g.to)} tasks | ${x(g.aiwParse)} | ${x(g.aiwFull)} | ${x(g.aiwCompile)} | ${x(g.yaml)} | ${x(g.limit)} |`);
+    lines.push("| growth | aiw parse | aiw parse+check | aiw + lowering | js-yaml load | limit | parse+check in each process |");
+    lines.push("|---|---:|---:|---:|---:|---:|---|");
+    for (const g of growth) {
+      lines.push(`| ${int(g.from)} → ${int(g.to)} tasks | ${x(g.aiwParse)} | ${x(g.aiwFull)} | ${x(g.aiwCompile)} | ${x(g.yaml)} | ${x(g.limit)} | ${g.aiwFullPerProcess.map((v) => v.toFixed(2)).join(", ")} |`);
+    }
   }
   lines.push("");
   for (const v of verdict.items) lines.push(`- ${v.ok ? "PASS" : "FAIL"}: ${v.text}`);
@@ -345,12 +395,14 @@ interface Meta {
   readonly warmupMs: number;
   readonly minSampleMs: number;
   readonly gcForced: boolean;
+  readonly processes: number;
 }
 
 // --------------------------------------------------------------------- main
 function main(): number {
   const { values } = parseArgs({
     options: {
+      processes: { type: "string", default: "3" },
       runs: { type: "string", default: "7" },
       warmup: { type: "string", default: "3" },
       "warmup-ms": { type: "string", default: "1000" },
@@ -363,25 +415,45 @@ function main(): number {
     },
   });
   if (values.help) {
-    process.stdout.write("usage: node --expose-gc bench/parse-check.ts [--runs 7] [--warmup 3] [--warmup-ms 1000] [--min-sample-ms 100] [--sizes 100,1000,10000] [--json] [--emit DIR] [--strict]\n");
+    process.stdout.write("usage: node --expose-gc bench/parse-check.ts [--processes 3] [--runs 7] [--warmup 3] [--warmup-ms 1000] [--min-sample-ms 100] [--sizes 100,1000,10000] [--json] [--emit DIR] [--strict]\n");
     return 0;
   }
+  const processes = Number(values.processes);
   const runs = Number(values.runs);
   const warmup = Number(values.warmup);
   const warmupMs = Number(values["warmup-ms"]);
   const minSampleMs = Number(values["min-sample-ms"]);
   const sizes = values.sizes.split(",").map((s) => Number(s.trim())).sort((a, b) => a - b);
-  if (!(runs >= 1) || !(warmup >= 0) || !(warmupMs >= 0) || !(minSampleMs >= 0) || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
-    process.stderr.write("parse-check: --runs must be >= 1, --warmup, --warmup-ms and --min-sample-ms >= 0, --sizes positive integers\n");
+  if (!Number.isInteger(processes) || processes < 1 || !(runs >= 1) || !(warmup >= 0) || !(warmupMs >= 0) || !(minSampleMs >= 0) || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
+    process.stderr.write("parse-check: --processes and --runs must be >= 1, --warmup, --warmup-ms and --min-sample-ms >= 0, --sizes positive integers\n");
     return 2;
   }
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   if (gc === undefined) log("parse-check: global.gc is not available; run node with --expose-gc for steadier numbers");
 
-  const meta: Meta = { node: process.version, cpuModel: cpuModel(), cpus: os.availableParallelism(), runs, warmup, warmupMs, minSampleMs, gcForced: gc !== undefined };
-  log(`parse-check: ${runs} runs, ${warmup} warm-up runs (>= ${warmupMs} ms), sizes ${sizes.join(", ")}`);
-  const results = sizes.map((n) => measure(n, runs, warmup, warmupMs, minSampleMs, values.emit, log));
-  const growth = growthOf(results);
+  const meta: Meta = { node: process.version, cpuModel: cpuModel(), cpus: os.availableParallelism(), runs, warmup, warmupMs, minSampleMs, gcForced: gc !== undefined, processes };
+  let run: ProcessRun;
+  if (processes === 1) {
+    log(`parse-check: ${runs} runs, ${warmup} warm-up runs (>= ${warmupMs} ms), sizes ${sizes.join(", ")}`);
+    const results = sizes.map((n) => measure(n, runs, warmup, warmupMs, minSampleMs, values.emit, log));
+    run = { results, growth: growthOf(results) };
+  } else {
+    const runsOf: ProcessRun[] = [];
+    for (let i = 1; i <= processes; i++) {
+      log(`parse-check: process ${i} of ${processes}`);
+      // One after another, never side by side: two processes would share 2 cores.
+      const args = ["--processes", "1", "--json", "--runs", String(runs), "--warmup", String(warmup), "--warmup-ms", String(warmupMs), "--min-sample-ms", String(minSampleMs), "--sizes", sizes.join(",")];
+      if (values.emit !== undefined && i === 1) args.push("--emit", values.emit);
+      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 });
+      if (child.status !== 0) {
+        log(`parse-check: process ${i} failed (${child.status ?? child.signal})`);
+        return 1;
+      }
+      runsOf.push(JSON.parse(child.stdout) as ProcessRun);
+    }
+    run = combine(runsOf);
+  }
+  const { results, growth } = run;
   const verdict = verdictOf(results, growth);
   void sink;
 
