@@ -8,6 +8,7 @@
 import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import type * as A from "../compiler/ast.ts";
 import { parser, ruleDescriptions, type PendingString } from "./parser.ts";
+import { flatSlice } from "./flat-slice.ts";
 import * as T from "./tokens.ts";
 
 export interface SyntaxError {
@@ -93,7 +94,8 @@ export function lex(text: string): { tokens: IToken[]; comments: IToken[]; error
  * of what the lexer finds is added to `found`.
  */
 function lexRange(text: string, start: number, end: number, found: LexFindings): IToken[] {
-  const result = T.aiwLexer.tokenize(start === 0 && end === text.length ? text : text.slice(start, end));
+  const whole = start === 0 && end === text.length;
+  const result = T.aiwLexer.tokenize(whole ? text : flatSlice(text, start, end));
   const tokens = result.tokens;
   const comments = (result.groups["comments"] as IToken[] | undefined) ?? [];
   const slips = (result.groups["mistakes"] as IToken[] | undefined) ?? [];
@@ -140,7 +142,9 @@ function lexRange(text: string, start: number, end: number, found: LexFindings):
     const c = comments[i]!;
     const tt = c.tokenType;
     const at = c.startOffset;
-    found.comments.push({ kind: tt === T.DocComment ? "doc" : tt === T.BlockComment ? "block" : "line", text: c.image, file, start: at, end: at + c.image.length });
+    // From the text itself, not the window's copy (which the tree would then keep).
+    const image = whole || c.image.length < 13 ? c.image : text.slice(at, at + c.image.length);
+    found.comments.push({ kind: tt === T.DocComment ? "doc" : tt === T.BlockComment ? "block" : "line", text: image, file, start: at, end: at + image.length });
   }
   if (found.commentTokens !== undefined) for (let i = 0; i < comments.length; i++) found.commentTokens.push(comments[i]!);
   return tokens;
@@ -295,7 +299,7 @@ export function parseText(file: string, text: string, options: { tokens?: boolea
   const found = noFindings(file, keep);
   const source = windows;
   source.begin(text, keep || text.includes("/*") ? text.length : WINDOW, found);
-  parser.begin(file, source.docComments);
+  parser.begin(file, text, source.docComments);
   const run: ParseRun = { text, source, split: !keep, declarations: [], errors: [], flow: undefined, whole: -1 };
   let strings: PendingString[] = [];
   let tokens: IToken[] = [];

@@ -11,6 +11,7 @@ import { EmbeddedActionsParser, EOF, tokenMatcher, type IOrAlt, type IParserErro
 import type * as A from "../compiler/ast.ts";
 import type { Span } from "../compiler/source.ts";
 import type { DocComments } from "./parse.ts";
+import { flatSlice } from "./flat-slice.ts";
 import * as T from "./tokens.ts";
 
 type Mutable<X> = { -readonly [K in keyof X]: X[K] };
@@ -145,6 +146,8 @@ const NOT_OPERAND_PRECEDENCE = 4;
 
 export class AiwParser extends EmbeddedActionsParser {
   private file = "";
+  /** The file's text, while it is parsed (string values are sliced from it, not from the lexer's copy of a window). */
+  private text = "";
   private docs: DocComments = NO_DOCS;
   /** String literals met since the last `begin`, in source order. */
   strings: PendingString[] = [];
@@ -164,8 +167,9 @@ export class AiwParser extends EmbeddedActionsParser {
   }
 
   /** Starts a new file: spans name `file`; `docs` maps offsets to doc comments. */
-  begin(file: string, docs: DocComments): void {
+  begin(file: string, text: string, docs: DocComments): void {
     this.file = file;
+    this.text = text;
     this.docs = docs;
     this.strings = [];
     this.missingValues = [];
@@ -179,6 +183,7 @@ export class AiwParser extends EmbeddedActionsParser {
    */
   release(): void {
     this.input = [];
+    this.text = "";
     this.current = undefined;
     this.docs = NO_DOCS;
     this.missingValues = [];
@@ -1013,7 +1018,10 @@ export class AiwParser extends EmbeddedActionsParser {
         // read here, while the token is at hand. The rest wait for compiler/strings.ts.
         const image = t.image;
         if (t.tokenType === T.StringToken && image.indexOf("\\", 1) < 0 && image.indexOf("$", 1) < 0) {
-          return { kind: "String", parts: [image.slice(1, image.length - 1)], file: this.file, start: this.tokStart(t), end: this.tokEnd(t) };
+          const at = t.startOffset;
+          // Interpolations are parsed after the file (this.text is then ""): their strings are copied.
+          const value = this.text !== "" ? this.text.slice(at + 1, at + image.length - 1) : flatSlice(image, 1, image.length - 1);
+          return { kind: "String", parts: [value], file: this.file, start: this.tokStart(t), end: this.tokEnd(t) };
         }
         const node: Mutable<A.StringLiteral> = { kind: "String", parts: [], file: this.file, start: this.tokStart(t), end: this.tokEnd(t) };
         if (real(t)) this.strings.push({ node, token: t });

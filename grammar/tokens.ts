@@ -2,6 +2,7 @@
 // identifier, so `agentName` is one name) and comments kept in a token group.
 
 import { createToken, Lexer, type TokenType, type CustomPatternMatcherReturn } from "chevrotain";
+import { flatSlice } from "./flat-slice.ts";
 
 /** Every binary operator: expressions are parsed flat, then folded by precedence. */
 export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA, label: "an operator" });
@@ -64,7 +65,8 @@ function internName(text: string, start: number, end: number, hash: number): str
     if (nameHashes[i] === hash && s.length === length && sameChars(s, text, start, length)) return s;
     i = (i + 1) & mask;
   }
-  const name = text.slice(start, end);
+  // A copy: the table outlives the text (a long name sliced from it would keep it alive).
+  const name = flatSlice(text, start, end);
   if (nameCount >= NAME_TABLE_LIMIT) {
     nameSlots = new Array<string | undefined>(1024).fill(undefined);
     nameHashes = new Int32Array(1024);

@@ -14,6 +14,7 @@ import type { Diagnostic } from "../compiler/diagnostics.ts";
 import type { DiagnosticCode } from "../compiler/diagnostic-codes.ts";
 import type * as I from "../compiler/ir.ts";
 import { parseFile } from "../compiler/parse-file.ts";
+import { flatSlice } from "../grammar/flat-slice.ts";
 import { lex } from "../grammar/parse.ts";
 import { positionAt, sourceFile, type Span } from "../compiler/source.ts";
 
@@ -1497,5 +1498,22 @@ describe("regressions", () => {
   task a { run: n toString: 1 }
 }` });
     expect(c.diagnostics.map((d) => d.code)).toContain("AIW0107");
+  });
+});
+
+describe("copies of parts of a text (grammar/flat-slice.ts)", () => {
+  it("hold the same characters as slice, for ASCII and any other text, short, long and longer than the scratch buffer", () => {
+    const texts = [
+      "short",
+      "a".repeat(20) + "_name_" + "b".repeat(30),
+      "née — 步骤 🙂 and a lone \ud800 surrogate, then more text",
+      "x".repeat(300_000),
+      "é".repeat(150_000),
+    ];
+    for (const t of texts) {
+      for (const [from, to] of [[0, t.length], [1, t.length - 1], [3, Math.min(t.length, 20)], [0, 12], [0, 13]] as const) {
+        expect(flatSlice(t, from, to)).toBe(t.slice(from, to));
+      }
+    }
   });
 });

@@ -449,6 +449,20 @@ describe("a long flow parsed in pieces", () => {
     expect(lex(text).tokens.length).toBeGreaterThan(4 * MIN_PIECE);
   });
 
+  it("gives what the whole-file parse gives with text beyond ASCII and long names (the windows are copied)", () => {
+    const wide = text
+      .replaceAll("/// Step", "/// Étape — 步骤 🙂 step \ud800 lone")
+      .replaceAll('"unsure"', '"pas sûr, vraiment pas sûr 🙂"')
+      .replace(/\bt(\d+)\b/g, "a_rather_long_task_name_$1");
+    expect(wide.length).toBeGreaterThan(WINDOW);
+    const windowed = parseText(FUZZ_PATH, wide);
+    expect(windowed.errors).toEqual([]);
+    expect(parsedWithoutTokens(windowed)).toEqual(parsedWithoutTokens(parseText(FUZZ_PATH, wide, { tokens: true })));
+    expect(windowed.comments.at(-1)!.text).toBe(`/// Étape — 步骤 🙂 step \ud800 lone 600.`);
+    expect(JSON.stringify(windowed.declarations)).toContain('"pas sûr, vraiment pas sûr 🙂"');
+    expect(JSON.stringify(windowed.declarations)).toContain('"name":"a_rather_long_task_name_599"');
+  });
+
   it("gives what the whole-file parse gives, errors included, however it is mutated", () => {
     expect(parseText(FUZZ_PATH, text).errors).toEqual([]);
     fc.assert(
