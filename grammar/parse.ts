@@ -254,6 +254,8 @@ class TokenWindows {
     const buf = this.buf;
     const n = this.count - i;
     for (let k = 0; k < n; k++) buf[k] = buf[i + k]!;
+    // The slots past the tokens still hold dropped tokens: let them go.
+    for (let k = n; k < i; k++) buf[k] = undefined as unknown as IToken;
     this.count = n;
     return i;
   }
