@@ -4,6 +4,7 @@
 import type { IToken } from "chevrotain";
 import { describeToken, endOf, parseExpressionTokens } from "../grammar/parse.ts";
 import { missing, real, type PendingString } from "../grammar/parser.ts";
+import { flatSlice } from "../grammar/flat-slice.ts";
 import { aiwLexer, scanInterpolation } from "../grammar/tokens.ts";
 import type * as A from "./ast.ts";
 import { diagnostic, type Diagnostic } from "./diagnostics.ts";
@@ -33,7 +34,8 @@ function stringParts(file: string, t: IToken, diagnostics: Diagnostic[]): (strin
   const closed = t.tokenType.name === "String" || t.tokenType.name === "SingleQuotedString";
   const end = closed ? image.length - 1 : image.length;
   // Most strings hold neither escapes nor interpolations.
-  if (image.indexOf("\\", 1) < 0 && image.indexOf("$", 1) < 0) return [image.slice(1, end)];
+  // A copy: the token's image may be a view into the lexer's copy of a window, which the tree must not keep.
+  if (image.indexOf("\\", 1) < 0 && image.indexOf("$", 1) < 0) return [flatSlice(image, 1, end)];
   const parts: (string | A.Expr)[] = [];
   let text = "";
   let i = 1;
@@ -56,7 +58,7 @@ function stringParts(file: string, t: IToken, diagnostics: Diagnostic[]): (strin
             help: "close it with '}', or write '\\$' for a literal dollar sign",
           }),
         );
-        text += image.slice(i, end);
+        text += flatSlice(image, i, end);
         break;
       }
       if (text !== "") parts.push(text);

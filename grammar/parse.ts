@@ -143,7 +143,7 @@ function lexRange(text: string, start: number, end: number, found: LexFindings):
     const tt = c.tokenType;
     const at = c.startOffset;
     // From the text itself, not the window's copy (which the tree would then keep).
-    const image = whole || c.image.length < 13 ? c.image : text.slice(at, at + c.image.length);
+    const image = whole ? c.image : text.slice(at, at + c.image.length);
     found.comments.push({ kind: tt === T.DocComment ? "doc" : tt === T.BlockComment ? "block" : "line", text: image, file, start: at, end: at + image.length });
   }
   if (found.commentTokens !== undefined) for (let i = 0; i < comments.length; i++) found.commentTokens.push(comments[i]!);
