@@ -40,7 +40,8 @@ export interface CheckContext {
   readonly program: Program;
   readonly scopes: ReadonlyMap<string, FileScope>;
   readonly diagnostics: Diagnostic[];
-  readonly references: Reference[];
+  /** Collected only when asked (the LSP): a long flow has several per task. */
+  readonly references: Reference[] | undefined;
   readonly typeCache: Map<A.TypeDecl, Type>;
   readonly typesInProgress: Set<A.TypeDecl>;
   readonly toolSignatures: Map<A.ToolDecl, ToolSignature>;
@@ -70,5 +71,5 @@ export function builtinSignature(name: string): ToolSignature | undefined {
 /** Marks a declaration used and records the reference. */
 export function useSymbol(ctx: CheckContext, sym: DeclSymbol, at: Span): void {
   ctx.used.add(sym.decl);
-  ctx.references.push({ span: at, definition: sym.decl.name, kind: sym.kind });
+  ctx.references?.push({ span: at, definition: sym.decl.name, kind: sym.kind });
 }

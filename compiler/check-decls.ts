@@ -409,7 +409,7 @@ export function checkAgent(ctx: CheckContext, decl: A.AgentDecl, scope: FileScop
           useSymbol(ctx, sym, item);
           tools.add(item.name);
         } else if (sym === undefined && BUILTIN_TOOLS.has(item.name)) {
-          ctx.references.push({ span: item, definition: item, kind: "tool" });
+          ctx.references?.push({ span: item, definition: item, kind: "tool" });
           tools.add(item.name);
         } else {
           const hint = didYouMean(item.name, namesOfKind(scope, ["tool"]));

@@ -40,8 +40,9 @@ function fail(env: ExprEnv, code: DiagnosticCode, init: DiagnosticInit): Type {
   return ERROR;
 }
 
-function reference(env: ExprEnv, ref: Reference): void {
-  if (env.reporting) env.ctx.references.push(ref);
+/** Records a use of a name when references are collected (the object is made only then). */
+function reference(env: ExprEnv, span: Span, definition: Span, kind: Reference["kind"]): void {
+  if (env.reporting) env.ctx.references?.push({ span, definition, kind });
 }
 
 /** How deep inferExpr is in the expression tree it checks (it recurses). */
@@ -106,7 +107,7 @@ function inferName(env: ExprEnv, e: A.NameExpr): Type {
   if (e.name === "") return ERROR; // left by error recovery; the syntax error says enough
   const b = env.lookup(e.name);
   if (b !== undefined) {
-    reference(env, { span: e, definition: b.definition, kind: b.kind });
+    reference(env, e, b.definition, b.kind);
     if (b.kind === "template") {
       return fail(env, "AIW0403", {
         message: `'${e.name}' is a template: it has no output until a task injects it`,
@@ -222,7 +223,7 @@ function inferCall(env: ExprEnv, e: A.CallExpr): Type {
       notes: [`the built-in functions are: ${[...BUILTIN_FUNCTIONS.keys()].sort().join(", ")}`],
     });
   }
-  reference(env, { span: e.callee, definition: e.callee, kind: "tool" });
+  reference(env, e.callee, e.callee, "tool");
   const named = e.args.find((a) => a.name !== undefined);
   if (named !== undefined) {
     return fail(env, "AIW0110", {

@@ -69,7 +69,8 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
   const inputByName = new Map(inputs.map((p) => [p.name, p]));
   const flow: FlowInfo = { decl, scope, inputs, tasks: new Map(), order: [], ensureType: undefined, returnType: undefined };
 
-  const all = [...decl.tasks, ...decl.templates].sort((a, b) => a.start - b.start);
+  // Tasks and templates in source order (each list is: the parser appends).
+  const all = decl.templates.length === 0 ? decl.tasks : [...decl.tasks, ...decl.templates].sort((a, b) => a.start - b.start);
   for (let index = 0; index < all.length; index++) {
     const t = all[index]!;
     const name = t.name.name;
@@ -336,7 +337,7 @@ function checkTask(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, envs: TaskEnv
       report(ctx, "AIW0101", { message: `unknown task '${a.name}'`, span: a, label: "no task with this name in this flow", ...(hint ? { help: hint } : {}) });
       continue;
     }
-    ctx.references.push({ span: a, definition: target.decl.name, kind: target.isTemplate ? "template" : "task" });
+    ctx.references?.push({ span: a, definition: target.decl.name, kind: target.isTemplate ? "template" : "task" });
     if (target.isTemplate) {
       report(ctx, "AIW0403", { message: `'${a.name}' is a template: nothing can wait for it by name`, span: a, label: "a template", help: "wait for the task that injects it: its dependants wait for what it injects" });
       continue;
@@ -458,7 +459,7 @@ function checkRun(ctx: CheckContext, flow: FlowInfo, t: TaskInfo, run: A.Expr, a
     useSymbol(ctx, sym, callee);
     sig = toolSignature(ctx, sym);
   } else if (sym === undefined && BUILTIN_TOOLS.has(name)) {
-    ctx.references.push({ span: callee, definition: callee, kind: "tool" });
+    ctx.references?.push({ span: callee, definition: callee, kind: "tool" });
     sig = builtinSignature(name);
   }
   if (sig === undefined) {
@@ -565,7 +566,7 @@ export function checkArguments(ctx: CheckContext, env: ExprEnv, sig: ToolSignatu
         inferExpr(env, arg.value);
         continue;
       }
-      if (param.span) ctx.references.push({ span: arg.name, definition: param.span, kind: "parameter" });
+      if (param.span) ctx.references?.push({ span: arg.name, definition: param.span, kind: "parameter" });
     }
     const slot = firstParamNamed(params, param.name);
     const previous = given[slot];

@@ -20,18 +20,24 @@ export interface CheckedProgram {
   /** Every flow of every file, in file then source order. */
   readonly flows: readonly { readonly symbol: DeclSymbol; readonly info: FlowInfo }[];
   readonly agents: ReadonlyMap<A.AgentDecl, AgentInfo>;
-  readonly references: readonly Reference[];
+  /** Every use of a name and its definition; only when checkProgram was asked for them (the LSP). */
+  readonly references: readonly Reference[] | undefined;
   readonly typeCache: ReadonlyMap<A.TypeDecl, Type>;
   readonly toolSignatures: ReadonlyMap<A.ToolDecl, ToolSignature>;
 }
 
-export function checkProgram(program: Program): CheckedProgram {
+export interface CheckOptions {
+  /** Collect `references` (definition, references, rename, semantic tokens); off for `aiwc check`, which never reads them. */
+  readonly references?: boolean;
+}
+
+export function checkProgram(program: Program, options: CheckOptions = {}): CheckedProgram {
   const { scopes, diagnostics: scopeDiagnostics } = buildScopes(program);
   const ctx: CheckContext = {
     program,
     scopes,
     diagnostics: [...scopeDiagnostics],
-    references: [],
+    references: options.references === true ? [] : undefined,
     typeCache: new Map(),
     typesInProgress: new Set(),
     toolSignatures: new Map(),

@@ -47,7 +47,7 @@ export function loadRoot(root: string, host: CompilerHost): Program {
 export function checkRoot(root: string, stamp: number, program: Program): Analysis | undefined {
   const file = program.files.get(root);
   if (file === undefined) return undefined;
-  const checked = checkProgram(program);
+  const checked = checkProgram(program, { references: true });
   const all = sortDiagnostics([...program.diagnostics, ...checked.diagnostics]);
   const dependsOn = new Set<string>();
   for (const f of program.files.values()) {

@@ -37,7 +37,9 @@ export function referencesInRoot(a: Analysis): Reference[] {
   let refs = rootRefs.get(a);
   if (refs === undefined) {
     const file = a.file.path;
-    refs = a.checked.references.filter((r) => r.span.file === file).sort((x, y) => x.span.start - y.span.start);
+    const all = a.checked.references;
+    if (all === undefined) throw new Error("the analysis was checked without collecting references");
+    refs = all.filter((r) => r.span.file === file).sort((x, y) => x.span.start - y.span.start);
     rootRefs.set(a, refs);
   }
   return refs;

@@ -9,7 +9,9 @@
 
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkProgram } from "../compiler/check.ts";
 import { compileSources, type Compilation } from "../compiler/compile.ts";
+import { loadProgram } from "../compiler/program.ts";
 import type { Diagnostic } from "../compiler/diagnostics.ts";
 import type { DiagnosticCode } from "../compiler/diagnostic-codes.ts";
 import type * as I from "../compiler/ir.ts";
@@ -1515,5 +1517,31 @@ describe("copies of parts of a text (grammar/flat-slice.ts)", () => {
         expect(flatSlice(t, from, to)).toBe(t.slice(from, to));
       }
     }
+  });
+});
+
+describe("references (use -> definition), for the language server", () => {
+  const text = `tool echo(s: string) -> string { ts: "./echo.ts#echo" }
+flow f(seed: string) -> string {
+  task a { run: echo(s: seed) }
+  task b after a { run: echo(s: a) }
+  return b
+}
+`;
+  const file = path.resolve("refs.aiw");
+  const host = { readFile: (abs: string) => (abs === file ? text : undefined), displayPath: (abs: string) => abs };
+
+  it("are collected when the checker is asked for them", () => {
+    const refs = checkProgram(loadProgram([file], host), { references: true }).references!;
+    const found = refs.map((r) => `${r.kind} ${text.slice(r.span.start, r.span.end)} -> ${text.slice(r.definition.start, r.definition.end)}`);
+    expect(found).toEqual(expect.arrayContaining(["tool echo -> echo", "input seed -> seed", "task a -> a", "parameter s -> s", "task b -> b"]));
+    expect(found.filter((f) => f === "task a -> a")).toHaveLength(2); // after a, and echo(s: a)
+  });
+
+  it("are not collected by a plain check (aiwc check never reads them), with the same diagnostics", () => {
+    const plain = checkProgram(loadProgram([file], host));
+    const asked = checkProgram(loadProgram([file], host), { references: true });
+    expect(plain.references).toBeUndefined();
+    expect(plain.diagnostics).toEqual(asked.diagnostics);
   });
 });
