@@ -278,8 +278,22 @@ class TokenWindows {
 const windows = new TokenWindows();
 const scan: Scan = { depth: 0, prefix: 0, opened: false, tooDeep: undefined, memberNext: false };
 
-/** Room for the sentinels the parser appends to its input (maxLookahead + 1). */
-const SENTINELS = 4;
+/**
+ * The parser's input: the tokens of the piece or declaration being parsed,
+ * copied into one array that every piece reuses (a new array per piece was 8
+ * bytes per token of a long flow, all of it garbage). Emptied when a parse
+ * ends, so it keeps no file's tokens alive. Chevrotain appends its
+ * end-of-input sentinels to the input and removes them after parsing; they
+ * fit in the room the array keeps from earlier, longer pieces.
+ */
+const pieceTokens: IToken[] = [];
+
+function pieceOf(buf: readonly IToken[], i: number, j: number): IToken[] {
+  const n = j - i;
+  for (let k = 0; k < n; k++) pieceTokens[k] = buf[i + k]!;
+  pieceTokens.length = n;
+  return pieceTokens;
+}
 
 /** Characters lexed at a time by parseText when it does not keep the tokens. */
 export const WINDOW = 64 * 1024;
@@ -344,6 +358,7 @@ export function parseText(file: string, text: string, options: { tokens?: boolea
     // Keep nothing of this file in the parser but its strings (read next, by compiler/strings.ts).
     strings = parser.strings;
     parser.release();
+    pieceTokens.length = 0;
     tokens = source.all();
     source.release();
     scan.tooDeep = undefined;
@@ -437,11 +452,7 @@ function parseDeclaration(run: ParseRun, i: number, j: number, tooDeep: IToken |
     run.errors.push({ start: tooDeep.startOffset, end: endOf(tooDeep), message: `this declaration nests brackets or operators more than ${MAX_NESTING} levels deep`, label: "nested too deeply here", kind: "syntax" });
     return;
   }
-  // Chevrotain appends end-of-input sentinels to its input (and removes them
-  // after parsing): slicing with room for them keeps a long declaration's
-  // tokens from being copied into a larger array when they are appended.
-  const piece = run.source.buf.slice(i, j + SENTINELS);
-  piece.length = j - i;
+  const piece = pieceOf(run.source.buf, i, j);
   parser.input = piece;
   parser.current = undefined;
   let decl: A.Declaration | A.ImportDecl | undefined;
@@ -468,7 +479,7 @@ function parseFlowPiece(run: ParseRun, i: number, j: number, scan: Scan): number
   const mark = flow ?? { start: run.source.buf[i]!.startOffset, strings: parser.strings.length, customErrors: parser.customErrors.length, missingValues: parser.missingValues.length };
   let node: A.FlowDecl | undefined;
   if (scan.tooDeep === undefined) {
-    parser.input = run.source.buf.slice(i, j);
+    parser.input = pieceOf(run.source.buf, i, j);
     try {
       if (flow === undefined) node = parser.flowStart();
       else {
