@@ -278,13 +278,17 @@ class TokenWindows {
 const windows = new TokenWindows();
 const scan: Scan = { depth: 0, prefix: 0, opened: false, tooDeep: undefined, memberNext: false };
 
+/** Room for the sentinels the parser appends to its input (maxLookahead + 1). */
+const SENTINELS = 4;
+
 /**
- * The parser's input: the tokens of the piece or declaration being parsed,
- * copied into one array that every piece reuses (a new array per piece was 8
- * bytes per token of a long flow, all of it garbage). Emptied when a parse
- * ends, so it keeps no file's tokens alive. Chevrotain appends its
- * end-of-input sentinels to the input and removes them after parsing; they
- * fit in the room the array keeps from earlier, longer pieces.
+ * The parser's input while it parses a long flow in pieces: each piece's
+ * tokens are copied into this one array (a new array per piece was 8 bytes
+ * per token of the flow, all of it garbage). Its slots are cleared when a
+ * parse ends, so it keeps no file's tokens alive, and it keeps its room.
+ * Chevrotain appends its end-of-input sentinels to the input and removes
+ * them after parsing. A declaration parsed whole gets an array of its own
+ * (parseDeclaration): it may be a whole file's tokens, too large to keep.
  */
 const pieceTokens: IToken[] = [];
 
@@ -358,7 +362,7 @@ export function parseText(file: string, text: string, options: { tokens?: boolea
     // Keep nothing of this file in the parser but its strings (read next, by compiler/strings.ts).
     strings = parser.strings;
     parser.release();
-    pieceTokens.length = 0;
+    pieceTokens.fill(undefined as unknown as IToken);
     tokens = source.all();
     source.release();
     scan.tooDeep = undefined;
@@ -452,7 +456,11 @@ function parseDeclaration(run: ParseRun, i: number, j: number, tooDeep: IToken |
     run.errors.push({ start: tooDeep.startOffset, end: endOf(tooDeep), message: `this declaration nests brackets or operators more than ${MAX_NESTING} levels deep`, label: "nested too deeply here", kind: "syntax" });
     return;
   }
-  const piece = pieceOf(run.source.buf, i, j);
+  // Chevrotain appends end-of-input sentinels to its input (and removes them
+  // after parsing): slicing with room for them keeps a long declaration's
+  // tokens from being copied into a larger array when they are appended.
+  const piece = run.source.buf.slice(i, j + SENTINELS);
+  piece.length = j - i;
   parser.input = piece;
   parser.current = undefined;
   let decl: A.Declaration | A.ImportDecl | undefined;
