@@ -9,13 +9,6 @@ cd "$ROOT"
 bash scripts/setup.sh
 export PATH="$(bash scripts/node.sh):$PATH"
 
-# Tests (and the processes they start) make temporary folders; they all go in
-# one folder per run, removed when the run ends, so a run leaves nothing in
-# /tmp whatever a test forgets to clean up.
-TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/aiw-test.XXXXXX")"
-export TMPDIR
-trap 'rm -rf "$TMPDIR"' EXIT
-
 echo "test: npm run typecheck"
 npm run --silent typecheck
 echo "test: npm test"
