@@ -56,9 +56,23 @@ export interface FlowInfo {
   readonly tasks: Map<string, TaskInfo>;
   /** Tasks (not templates) in topological order; filled by graph.ts. */
   order: string[];
-  /** Computes a task's output type if it is not known yet (while checking). */
-  ensureType?: (t: TaskInfo) => void;
+  /** While the flow is being checked: what typing its tasks on demand needs (ensureType). */
+  typing: FlowTyping | undefined;
   returnType?: Type;
+}
+
+/**
+ * The state of typing a flow's tasks on demand, by TaskInfo.index (a Map or
+ * Set keyed by task is a large hash table in a long flow). Plain data read by
+ * ensureType, not a closure made per check: a closure over checkFlow's scope
+ * let scavenges keep finished checks' objects alive (docs/benchmarks.md).
+ */
+interface FlowTyping {
+  readonly ctx: CheckContext;
+  /** Each task's properties, sorted by key (reported by checkTask). */
+  readonly blocks: (IndexedBlock | undefined)[];
+  /** 1 once a task's type is being or has been computed. */
+  readonly typed: Uint8Array;
 }
 
 const agentInfoCache = new WeakMap<A.AgentDecl, AgentInfo>();
@@ -67,7 +81,7 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
   const owner = `flow '${decl.name.name}'`;
   const inputs = checkParams(ctx, scope, decl.params, owner);
   const inputByName = new Map(inputs.map((p) => [p.name, p]));
-  const flow: FlowInfo = { decl, scope, inputs, tasks: new Map(), order: [], ensureType: undefined, returnType: undefined };
+  const flow: FlowInfo = { decl, scope, inputs, tasks: new Map(), order: [], typing: undefined, returnType: undefined };
 
   // Tasks and templates in source order (each list is: the parser appends).
   const all = decl.templates.length === 0 ? decl.tasks : [...decl.tasks, ...decl.templates].sort((a, b) => a.start - b.start);
@@ -107,24 +121,16 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
   // later task asks for that task's type first (a cycle sees `unknown`; the
   // graph reports the cycle). The properties are sorted by key here, once
   // (reported by checkTask).
-  // By TaskInfo.index: a Map or Set keyed by task is a large hash table in a long flow.
-  const blocks = new Array<IndexedBlock | undefined>(all.length).fill(undefined);
-  const blockOf = (t: TaskInfo): IndexedBlock => (blocks[t.index] ??= classifyIndexed(t.decl.properties, TASK_PROPERTIES));
-  const typed = new Uint8Array(all.length);
-  flow.ensureType = (t) => {
-    if (typed[t.index] === 1) return;
-    typed[t.index] = 1;
-    t.itemType = outputType(ctx, flow, t, blockOf(t));
-    t.valueType = t.decl.forEach ? list(t.itemType) : t.itemType;
-  };
+  const typing: FlowTyping = { ctx, blocks: new Array<IndexedBlock | undefined>(all.length).fill(undefined), typed: new Uint8Array(all.length) };
+  flow.typing = typing;
   // One pass: each task is typed and checked while its nodes are in the
   // cache (in a long flow, a pass per step reads the whole tree from memory
   // each time). Types of other tasks are computed when first read.
   const inputsRead = new Set<string>();
   const envs: TaskEnvs = { ctx, flow, task: undefined, inputsRead, slots: [undefined, undefined, undefined, undefined] };
   for (const t of flow.tasks.values()) {
-    flow.ensureType(t);
-    checkTask(ctx, flow, t, envs, blockOf(t));
+    ensureType(flow, t);
+    checkTask(ctx, flow, t, envs, blockOf(typing, t));
   }
 
   checkFlowProperties(ctx, decl, owner);
@@ -135,6 +141,8 @@ export function checkFlow(ctx: CheckContext, decl: A.FlowDecl, scope: FileScope)
       report(ctx, "AIW0501", { message: `input '${p.name}' of ${owner} is never used`, span: p.span!, label: "no task reads it", help: "remove it, or read it in a task" });
     }
   }
+  // Every task is typed: the result keeps no typing state.
+  flow.typing = undefined;
   return flow;
 }
 
@@ -149,12 +157,25 @@ interface FlowEnv extends ExprEnv {
   readonly inputsRead: Set<string> | undefined;
 }
 
+function blockOf(typing: FlowTyping, t: TaskInfo): IndexedBlock {
+  return (typing.blocks[t.index] ??= classifyIndexed(t.decl.properties, TASK_PROPERTIES));
+}
+
+/** Computes a task's output type if it is not known yet (while its flow is checked). */
+function ensureType(flow: FlowInfo, t: TaskInfo): void {
+  const typing = flow.typing;
+  if (typing === undefined || typing.typed[t.index] === 1) return;
+  typing.typed[t.index] = 1;
+  t.itemType = outputType(typing.ctx, flow, t, blockOf(typing, t));
+  t.valueType = t.decl.forEach ? list(t.itemType) : t.itemType;
+}
+
 function flowLookup(this: FlowEnv, name: string): Binding | undefined {
   const loopVar = this.loopVar;
   if (loopVar !== undefined && loopVar.variable.name === name) return { kind: "variable", type: this.iterType, definition: loopVar.variable };
   const t = this.flow.tasks.get(name);
   if (t !== undefined) {
-    this.flow.ensureType?.(t);
+    ensureType(this.flow, t);
     if (this.task !== undefined && name === this.task.name && this.selfItem) return { kind: "task", type: t.itemType, definition: t.decl.name };
     return { kind: t.isTemplate ? "template" : "task", type: t.valueType, definition: t.decl.name };
   }
