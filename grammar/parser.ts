@@ -279,6 +279,13 @@ export class AiwParser extends EmbeddedActionsParser {
     return node;
   }
 
+  /** Ends a task: its lists are made exact (a long flow keeps thousands of them), then it is extended to its last token. */
+  private closeTask(node: Mutable<A.TaskDecl>): void {
+    node.after = exactList(node.after);
+    node.properties = exactList(node.properties);
+    this.close(node);
+  }
+
   private top<N extends A.Declaration>(node: N): N {
     this.current = node;
     return node;
@@ -737,7 +744,7 @@ export class AiwParser extends EmbeddedActionsParser {
     const node = this.RECORDING_PHASE ? undefined : this.newTask("TaskDecl", kw, name, into);
     this.SUBRULE(this.taskHeader, { ARGS: [node] });
     this.SUBRULE(this.body, { ARGS: [node?.properties as A.Property[]] });
-    if (!this.RECORDING_PHASE) this.close(node!);
+    if (!this.RECORDING_PHASE) this.closeTask(node!);
   });
 
   // template NAME { ... }: a task that only runs when another task injects it.
@@ -748,7 +755,7 @@ export class AiwParser extends EmbeddedActionsParser {
     const node = this.RECORDING_PHASE ? undefined : this.newTask("TemplateDecl", kw, name, into);
     this.SUBRULE(this.taskHeader, { ARGS: [node] });
     this.SUBRULE(this.body, { ARGS: [node?.properties as A.Property[]] });
-    if (!this.RECORDING_PHASE) this.close(node!);
+    if (!this.RECORDING_PHASE) this.closeTask(node!);
   });
 
   taskHeader = this.RULE("taskHeader", (node?: Mutable<A.TaskDecl>): void => {
@@ -968,6 +975,7 @@ export class AiwParser extends EmbeddedActionsParser {
     this.CONSUME(T.RParen);
     if (this.RECORDING_PHASE) return undefined as never;
     this.close(result!.span);
+    result!.args = exactList(result!.args);
     return result!;
   });
 
@@ -1205,3 +1213,12 @@ function climb(min: number): A.Expr {
 
 /** The one parser instance of the process. */
 export const parser = new AiwParser();
+
+/**
+ * A copy of a finished list that holds just its items: a list grown by
+ * `push` keeps room for 17 (152 bytes), and a long flow keeps several per
+ * task, copied by every scavenge while the tree is young.
+ */
+function exactList<T>(list: readonly T[]): T[] {
+  return list.length === 0 ? (list as T[]) : list.slice();
+}
